@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up (packages, build, data) and runs the whole test suite with ctest.
+# Usage: scripts/test.sh [--sanitize]   (--sanitize: ASan + UBSan build in build-sanitize/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir=build type=Release flags=()
+for a in "$@"; do
+  case "$a" in
+    --sanitize) dir=build-sanitize type=Debug flags=(-DACTLAB_SANITIZE=ON) ;;
+    *) echo "test: unknown option '$a' (valid: --sanitize)" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-deps.sh
+scripts/fetch-data.sh
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" "${flags[@]}" >/dev/null
+cmake --build "$dir" -j"$(nproc)"
+cd "$dir"
+ctest --output-on-failure -j"$(nproc)"
