@@ -10,14 +10,22 @@
 
 /* ---- Vectorisable building blocks ---------------------------------------- */
 
-static inline float bits_to_float(uint32_t u)
+/* The scalar forms must inline into every clone of the array kernels below: GCC
+ * otherwise leaves some (expm1_f) as calls there, and the loop runs scalar. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INLINE static inline __attribute__((always_inline))
+#else
+#define INLINE static inline
+#endif
+
+INLINE float bits_to_float(uint32_t u)
 {
   float f;
   memcpy(&f, &u, sizeof f);
   return f;
 }
 
-static inline uint32_t float_to_bits(float f)
+INLINE uint32_t float_to_bits(float f)
 {
   uint32_t u;
   memcpy(&u, &f, sizeof u);
@@ -27,14 +35,14 @@ static inline uint32_t float_to_bits(float f)
 /* c ? a : b by bit masks. Both sides are computed anyway; a branch would let the
  * compiler sink one side's arithmetic under it, and since floating-point operations
  * may trap (we do not build with -fno-trapping-math) it then refuses to vectorise. */
-static inline float sel(int c, float a, float b)
+INLINE float sel(int c, float a, float b)
 {
   uint32_t m = (uint32_t)0 - (uint32_t)(c != 0);
   return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
 }
 
 /* 2^n for -126 ≤ n ≤ 127, built in the exponent field. */
-static inline float pow2i(int32_t n)
+INLINE float pow2i(int32_t n)
 {
   return bits_to_float((uint32_t)(n + 127) << 23);
 }
@@ -42,7 +50,7 @@ static inline float pow2i(int32_t n)
 /* Writes x = n·ln2 + r with |r| ≤ ln2/2 and returns e^r − 1 (Taylor to r⁷: the
  * remainder is below 1e-8 relative). ln2 is split in two so that n·ln2_hi is
  * exact. Valid for |x| < 2^21·ln2. */
-static inline float reduce_exp(float x, int32_t *n)
+INLINE float reduce_exp(float x, int32_t *n)
 {
   const float magic = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
   float t = x * 1.44269504f + magic;
@@ -57,7 +65,7 @@ static inline float reduce_exp(float x, int32_t *n)
  * -ffast-math; this can, and its results do not depend on the libm. 2^n is
  * applied in two halves so that subnormal results and e^88.7 both come out
  * right; NaN propagates. */
-static inline float exp_f(float x)
+INLINE float exp_f(float x)
 {
   float xc = sel(x < -104.0f, -104.0f, x); /* e^-104 rounds to 0 */
   xc = sel(xc > 89.0f, 89.0f, xc);          /* e^89 overflows to inf */
@@ -68,7 +76,7 @@ static inline float exp_f(float x)
 }
 
 /* e^x − 1 within about 2 ulp, accurate near 0: 2^n·(p + 1 − 2^-n). */
-static inline float expm1_f(float x)
+INLINE float expm1_f(float x)
 {
   float xc = sel(x < -30.0f, -30.0f, x); /* e^-30 − 1 is −1 in float */
   xc = sel(xc > 89.0f, 89.0f, xc);
@@ -82,7 +90,7 @@ static inline float expm1_f(float x)
 /* σ(z), and σ(−z) in *neg, without overflow: e = e^-|z| ≤ 1, 1/(1 + e) is the
  * larger of the two and e/(1 + e) the smaller. σ(−z) this way avoids the
  * cancellation of 1 − σ(z) for large z. */
-static inline float sigm2(float z, float *neg)
+INLINE float sigm2(float z, float *neg)
 {
   float e = exp_f(-fabsf(z));
   float s = 1.0f / (1.0f + e);
@@ -90,7 +98,7 @@ static inline float sigm2(float z, float *neg)
   return sel(z >= 0.0f, s, e * s);
 }
 
-static inline float sigm(float z)
+INLINE float sigm(float z)
 {
   float neg;
   return sigm2(z, &neg);
@@ -98,7 +106,7 @@ static inline float sigm(float z)
 
 /* σ'(z) = σ(z)σ(−z), accurate in both tails, where y(1 − y) from a rounded y loses
  * its digits once y is near 1. */
-static inline float dsigm(float z)
+INLINE float dsigm(float z)
 {
   float neg;
   return sigm2(z, &neg) * neg;
@@ -114,37 +122,38 @@ static inline float dsigm(float z)
 /* ---- Scalar forms ---------------------------------------------------------
  * f(x, p) and df(x, y, p) with y = f(x); the kinks follow PyTorch's conventions. */
 
-static inline float identity_f(float x, const float *p) { (void)p; return x; }
-static inline float identity_df(float x, float y, const float *p)
+INLINE float identity_f(float x, const float *p) { (void)p; return x; }
+INLINE float identity_df(float x, float y, const float *p)
 {
   (void)x, (void)y, (void)p;
   return 1.0f;
 }
 
-/* NaN stays NaN (the last arm), so a diverged input is not hidden as 0. */
-static inline float step_f(float x, const float *p)
+/* NaN stays NaN (the last arm), so a diverged input is not hidden as 0. The forms
+ * with sel, not ?:, are what let these loops vectorise (see sel). */
+INLINE float step_f(float x, const float *p)
 {
   (void)p;
-  return x > 0.0f ? 1.0f : x <= 0.0f ? 0.0f : x;
+  return sel(x > 0.0f, 1.0f, sel(x <= 0.0f, 0.0f, x));
 }
 /* The true derivative is 0; a surrogate, when on, stands in for it. With k = 0 the
  * sigmoid surrogate is exactly 0, so it needs no test of its own. */
-static inline float step_df(float x, float y, const float *p)
+INLINE float step_df(float x, float y, const float *p)
 {
   (void)y;
   float st = fabsf(x) <= 1.0f ? 1.0f : 0.0f;
   return sel(p[0] != 0.0f, st, p[1] * dsigm(p[1] * x));
 }
 
-static inline float sigmoid_f(float x, const float *p) { (void)p; return sigm(x); }
-static inline float sigmoid_df(float x, float y, const float *p)
+INLINE float sigmoid_f(float x, const float *p) { (void)p; return sigm(x); }
+INLINE float sigmoid_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return dsigm(x);
 }
 
 /* tanh|x| = −m/(m + 2) with m = e^{−2|x|} − 1: no overflow, no cancellation near 0. */
-static inline float tanh_f(float x, const float *p)
+INLINE float tanh_f(float x, const float *p)
 {
   (void)p;
   float m = expm1_f(-2.0f * fabsf(x));
@@ -152,7 +161,7 @@ static inline float tanh_f(float x, const float *p)
 }
 /* 1 − tanh² = 4e/(1 + e)² with e = e^{−2|x|}, from x: 1 − y² from the rounded y
  * has no correct digit left once |x| passes about 9. */
-static inline float tanh_df(float x, float y, const float *p)
+INLINE float tanh_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float e = exp_f(-2.0f * fabsf(x));
@@ -160,33 +169,34 @@ static inline float tanh_df(float x, float y, const float *p)
   return 4.0f * e * s * s;
 }
 
-static inline float relu_f(float x, const float *p) { (void)p; return x < 0.0f ? 0.0f : x; }
-static inline float relu_df(float x, float y, const float *p)
+/* NaN and −0 come through as they are (x < 0 is false for both). */
+INLINE float relu_f(float x, const float *p) { (void)p; return sel(x < 0.0f, 0.0f, x); }
+INLINE float relu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel(x > 0.0f, 1.0f, 0.0f);
 }
 
 /* Negative slope s: leaky_relu, prelu and rrelu (evaluation mode) share these. */
-static inline float slope_f(float x, float s) { return sel(x > 0.0f, x, s * x); }
-static inline float slope_df(float x, float s) { return sel(x > 0.0f, 1.0f, s); }
+INLINE float slope_f(float x, float s) { return sel(x > 0.0f, x, s * x); }
+INLINE float slope_df(float x, float s) { return sel(x > 0.0f, 1.0f, s); }
 
-static inline float leaky_relu_f(float x, const float *p) { return slope_f(x, p[0]); }
-static inline float leaky_relu_df(float x, float y, const float *p)
+INLINE float leaky_relu_f(float x, const float *p) { return slope_f(x, p[0]); }
+INLINE float leaky_relu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, p[0]);
 }
 
-static inline float prelu_f(float x, const float *p) { return slope_f(x, p[0]); }
-static inline float prelu_df(float x, float y, const float *p)
+INLINE float prelu_f(float x, const float *p) { return slope_f(x, p[0]); }
+INLINE float prelu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, p[0]);
 }
 
-static inline float rrelu_f(float x, const float *p) { return slope_f(x, 0.5f * (p[0] + p[1])); }
-static inline float rrelu_df(float x, float y, const float *p)
+INLINE float rrelu_f(float x, const float *p) { return slope_f(x, 0.5f * (p[0] + p[1])); }
+INLINE float rrelu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, 0.5f * (p[0] + p[1]));
@@ -194,54 +204,54 @@ static inline float rrelu_df(float x, float y, const float *p)
 
 /* The derivatives of the exponential family use α·e^x from x, not y + α, which
  * would cancel for very negative x. */
-static inline float elu_f(float x, const float *p) { return sel(x > 0.0f, x, p[0] * expm1_f(x)); }
-static inline float elu_df(float x, float y, const float *p)
+INLINE float elu_f(float x, const float *p) { return sel(x > 0.0f, x, p[0] * expm1_f(x)); }
+INLINE float elu_df(float x, float y, const float *p)
 {
   (void)y;
   return sel(x > 0.0f, 1.0f, p[0] * exp_f(x));
 }
 
-static inline float selu_f(float x, const float *p)
+INLINE float selu_f(float x, const float *p)
 {
   (void)p;
   return SELU_LAMBDA * sel(x > 0.0f, x, SELU_ALPHA * expm1_f(x));
 }
-static inline float selu_df(float x, float y, const float *p)
+INLINE float selu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return SELU_LAMBDA * sel(x > 0.0f, 1.0f, SELU_ALPHA * exp_f(x));
 }
 
 /* max(0, x) + min(0, α(e^{x/α} − 1)) is x for x > 0 and the second term otherwise. */
-static inline float celu_f(float x, const float *p)
+INLINE float celu_f(float x, const float *p)
 {
   return sel(x > 0.0f, x, p[0] * expm1_f(x / p[0]));
 }
-static inline float celu_df(float x, float y, const float *p)
+INLINE float celu_df(float x, float y, const float *p)
 {
   (void)y;
   return sel(x > 0.0f, 1.0f, exp_f(x / p[0]));
 }
 
 /* Φ(x) = erfc(−x/√2)/2: for x < 0, 1 + erf would cancel. */
-static inline float gelu_f(float x, const float *p)
+INLINE float gelu_f(float x, const float *p)
 {
   (void)p;
   return 0.5f * x * erfcf(-x * SQRT1_2);
 }
-static inline float gelu_df(float x, float y, const float *p)
+INLINE float gelu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return 0.5f * erfcf(-x * SQRT1_2) + x * INV_SQRT_2PI * exp_f(-0.5f * x * x);
 }
 
 /* ½(1 + tanh u) = σ(2u), which does not cancel for x < 0. */
-static inline float gelu_tanh_f(float x, const float *p)
+INLINE float gelu_tanh_f(float x, const float *p)
 {
   (void)p;
   return x * sigm(2.0f * SQRT_2_PI * (x + GELU_C * x * x * x));
 }
-static inline float gelu_tanh_df(float x, float y, const float *p)
+INLINE float gelu_tanh_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float v = 2.0f * SQRT_2_PI * (x + GELU_C * x * x * x);
@@ -250,8 +260,8 @@ static inline float gelu_tanh_df(float x, float y, const float *p)
   return s + x * 2.0f * s * neg * du;
 }
 
-static inline float silu_f(float x, const float *p) { (void)p; return x * sigm(x); }
-static inline float silu_df(float x, float y, const float *p)
+INLINE float silu_f(float x, const float *p) { (void)p; return x * sigm(x); }
+INLINE float silu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float neg, s = sigm2(x, &neg);
@@ -261,7 +271,7 @@ static inline float silu_df(float x, float y, const float *p)
 /* t = tanh(softplus x) = m/(m + 2) with m = e^x(e^x + 2); for x ≥ 0 divided through
  * by e^{2x} so that only e^{−|x|} ≤ 1 appears. 1 − t is formed directly (it is
  * 2/(m + 2)), since it is small exactly where t is near 1. */
-static inline float mish_t(float x, float *one_minus_t)
+INLINE float mish_t(float x, float *one_minus_t)
 {
   float e = exp_f(-fabsf(x));
   float m = e * (e + 2.0f);
@@ -269,13 +279,13 @@ static inline float mish_t(float x, float *one_minus_t)
   *one_minus_t = sel(x >= 0.0f, 2.0f * e * e / den, 2.0f / (m + 2.0f));
   return sel(x >= 0.0f, (1.0f + 2.0f * e) / den, m / (m + 2.0f));
 }
-static inline float mish_f(float x, const float *p)
+INLINE float mish_f(float x, const float *p)
 {
   (void)p;
   float omt;
   return x * mish_t(x, &omt);
 }
-static inline float mish_df(float x, float y, const float *p)
+INLINE float mish_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float omt;
@@ -284,55 +294,55 @@ static inline float mish_df(float x, float y, const float *p)
 }
 
 /* log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}); linear once βx passes the threshold. */
-static inline float softplus_f(float x, const float *p)
+INLINE float softplus_f(float x, const float *p)
 {
   float z = p[0] * x;
   float sp = ((z > 0.0f ? z : 0.0f) + log1pf(exp_f(-fabsf(z)))) / p[0];
   return sel(z > p[1], x, sp);
 }
-static inline float softplus_df(float x, float y, const float *p)
+INLINE float softplus_df(float x, float y, const float *p)
 {
   (void)y;
   float z = p[0] * x;
   return sel(z > p[1], 1.0f, sigm(z));
 }
 
-static inline float softsign_f(float x, const float *p) { (void)p; return x / (1.0f + fabsf(x)); }
+INLINE float softsign_f(float x, const float *p) { (void)p; return x / (1.0f + fabsf(x)); }
 /* From x: (1 − |y|)² would lose digits as |y| → 1. */
-static inline float softsign_df(float x, float y, const float *p)
+INLINE float softsign_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float a = 1.0f + fabsf(x);
   return 1.0f / (a * a);
 }
 
-static inline float hardtanh_f(float x, const float *p)
+INLINE float hardtanh_f(float x, const float *p)
 {
-  return x < p[0] ? p[0] : x > p[1] ? p[1] : x;
+  return sel(x < p[0], p[0], sel(x > p[1], p[1], x));
 }
-static inline float hardtanh_df(float x, float y, const float *p)
+INLINE float hardtanh_df(float x, float y, const float *p)
 {
   (void)y;
   return sel((x > p[0]) & (x < p[1]), 1.0f, 0.0f);
 }
 
 /* clamp(x + 3, 0, 6)/6 as PyTorch computes it: exact 0, 1/2 and 1. */
-static inline float hardsigmoid_f(float x, const float *p)
+INLINE float hardsigmoid_f(float x, const float *p)
 {
   (void)p;
   float v = x + 3.0f;
   return sel(v < 0.0f, 0.0f, sel(v > 6.0f, 6.0f, v)) / 6.0f;
 }
-static inline float hardsigmoid_df(float x, float y, const float *p)
+INLINE float hardsigmoid_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel((x > -3.0f) & (x < 3.0f), 1.0f / 6.0f, 0.0f);
 }
 
-static inline float hardswish_f(float x, const float *p) { return x * hardsigmoid_f(x, p); }
+INLINE float hardswish_f(float x, const float *p) { return x * hardsigmoid_f(x, p); }
 /* PyTorch ≥ 2.7 (pull 148049): 0 for x ≤ −3, 1 for x ≥ 3, so each kink takes the
  * value of its outer piece. Earlier versions gave −1/2 and 3/2 there. */
-static inline float hardswish_df(float x, float y, const float *p)
+INLINE float hardswish_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel(x <= -3.0f, 0.0f, sel(x < 3.0f, (2.0f * x + 3.0f) / 6.0f, 1.0f));
@@ -342,10 +352,13 @@ static inline float hardswish_df(float x, float y, const float *p)
 
 /* GCC at -O2 vectorises only loops whose trip count is known and which need no
  * run-time alias check: so the loops go in fixed blocks with a scalar tail, and
- * ivdep records that outputs alias inputs at most exactly (in place). */
+ * ivdep records that outputs alias inputs at most exactly (in place). At -O3 GCC
+ * would first unroll a 16-trip block completely and then fail to vectorise the
+ * straight-line code for some rows (relu, hardtanh ran scalar): "unroll 1" keeps the
+ * block a loop for the vectoriser. */
 #define BLOCK 16
 #if defined(__GNUC__) && !defined(__clang__)
-#define IVDEP _Pragma("GCC ivdep")
+#define IVDEP _Pragma("GCC ivdep") _Pragma("GCC unroll 1")
 #else
 #define IVDEP
 #endif
@@ -366,22 +379,33 @@ static void load_params(float q[AL_ACT_MAX_PARAMS], const al_act *self, const fl
     q[k] = k < self->nparams ? p[k] : 0.0f;
 }
 
+/* Each array kernel is compiled three times, for SSE2 (any x86-64), AVX2 and AVX-512,
+ * and the loader picks the widest the processor has: 2-3x on the exp-based rows.
+ * The results are the same bits on every path (no fast-math, and ISO C mode keeps
+ * a·b + c unfused), NaN payloads aside. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__x86_64__) && \
+    defined(__GLIBC__) && !defined(AL_NO_CLONES)
+#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define CLONES
+#endif
+
 #define ELEMENTWISE(fn)                                                                \
-  static void fn##_forward(const al_act *self, float *y, const float *x, size_t rows,  \
+  CLONES static void fn##_forward(const al_act *self, float *y, const float *x, size_t rows,  \
                            size_t cols, const float *p)                                \
   {                                                                                    \
     float q[AL_ACT_MAX_PARAMS];                                                        \
     load_params(q, self, p);                                                           \
     EACH(rows * cols, i, y[i] = fn##_f(x[i], q));                                      \
   }                                                                                    \
-  static void fn##_derivative(const al_act *self, float *d, const float *x,            \
+  CLONES static void fn##_derivative(const al_act *self, float *d, const float *x,            \
                               const float *y, size_t n, const float *p)                \
   {                                                                                    \
     float q[AL_ACT_MAX_PARAMS];                                                        \
     load_params(q, self, p);                                                           \
     EACH(n, i, d[i] = fn##_df(x[i], y[i], q));                                         \
   }                                                                                    \
-  static void fn##_backward(const al_act *self, float *dx, const float *x,             \
+  CLONES static void fn##_backward(const al_act *self, float *dx, const float *x,             \
                             const float *y, const float *dy, size_t rows, size_t cols, \
                             const float *p)                                            \
   {                                                                                    \

@@ -190,7 +190,8 @@ typedef struct reader {
 } reader;
 
 /* Takes the next line (without its "\n") into r->text. 0 at the end of the data,
- * -1 when the line is too long or holds a NUL byte. */
+ * -1 when the data ends before the line does, -2 when the line is too long or
+ * holds a NUL byte (not header text). */
 static int next_line(reader *r)
 {
   if (r->pos >= r->len)
@@ -198,7 +199,7 @@ static int next_line(reader *r)
   size_t n = 0;
   while (r->pos + n < r->len && r->buf[r->pos + n] != '\n') {
     if (n == LINE_MAX_LEN || r->buf[r->pos + n] == '\0')
-      return -1;
+      return -2;
     n++;
   }
   if (r->pos + n == r->len)
@@ -424,12 +425,10 @@ static al_status check_envelope(size_t *count, reader *r, al_err *err)
   const int magic_line = r->line;
   for (int lines = 1;; lines++) {
     int got = next_line(r);
-    /* Running out of bytes inside what could still be a header line is truncation;
-     * a long run of bytes without a newline is not a header at all. */
-    if (got == 0 || (got < 0 && r->len - r->pos <= LINE_MAX_LEN))
+    if (got == 0 || got == -1)
       return al_fail(err, AL_ERR_FORMAT, "%s: truncated in the header (line %d)", r->path,
                      r->line + 1);
-    if (got < 0 || lines >= MAX_HEADER_LINES)
+    if (got == -2 || lines >= MAX_HEADER_LINES)
       return al_fail(err, AL_ERR_FORMAT, "%s: no 'params' line ends the header", r->path);
     if (strncmp(r->text, "params ", 7) == 0)
       break;
