@@ -58,7 +58,10 @@ libs=$(pkg-config --libs openblas zlib lua5.4)
 
 # The core, instrumented for coverage: an object is rebuilt when older than its source
 # or any core header.
-newest_header=$(ls -t "$root"/src/core/*.h | head -n1)
+newest_header=
+for h in "$root"/src/core/*.h; do
+  if [ -z "$newest_header" ] || [ "$h" -nt "$newest_header" ]; then newest_header=$h; fi
+done
 objs=()
 for src in "$root"/src/core/*.c; do
   obj="$build/obj/$(basename "${src%.c}").o"
@@ -77,6 +80,8 @@ done
 
 # ---- run ----------------------------------------------------------------------------
 export OPENBLAS_NUM_THREADS=1
+export TMPDIR="$build/tmp" # fuzz_model's scratch files; a crash leaves them here
+mkdir -p "$TMPDIR"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=64}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # A 4 KiB input gets 10 s and 2 GiB at most: beyond that is a hang or a memory bomb.

@@ -5,7 +5,9 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config git python3
           liblua5.4-dev lua5.4 libopenblas-dev libcmocka-dev zlib1g-dev libreadline-dev
-          gnuplot-nox dataset-fashion-mnist "$@")
+          gnuplot-nox dataset-fashion-mnist
+          valgrind strace clang libclang-rt-14-dev   # the tests: memcheck, kill-during-write, fuzzing
+          "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -685,5 +685,12 @@ int main(int argc, char **argv)
   if (status != LUA_OK)
     report(L, status);
   lua_close(L);
+  /* Output that never reached its destination (a full disk) is a failure. */
+  errno = 0;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "%s: cannot write the standard output: %s\n", progname,
+            errno ? strerror(errno) : "write error");
+    code = 1;
+  }
   return code;
 }

@@ -73,7 +73,7 @@ al_status al_data_gather(al_mat *x, al_mat *t, int *labels_out, const al_data *d
     int r = source_row(d, order, first + k);
     if (r < 0 || (d->labels && d->labels[r] >= d->out))
       return AL_ERR_ARG;
-    first_bytes += d->pixels ? d->pixels[(size_t)r * in] : 0u;
+    first_bytes += d->pixels ? d->pixels[(size_t)r * in] : d->x[(size_t)r * in] != 0.0f;
   }
   volatile unsigned touched = first_bytes; /* keeps the loads above */
   (void)touched;
@@ -91,8 +91,9 @@ al_status al_data_gather(al_mat *x, al_mat *t, int *labels_out, const al_data *d
     }
     float *tr = t->data + (size_t)k * out;
     if (d->labels) {
-      memset(tr, 0, out * sizeof(float));
-      tr[d->labels[r]] = 1.0f;
+      const size_t c = d->labels[r];
+      for (size_t j = 0; j < out; j++) /* one pass; a memset call costs more for 10 floats */
+        tr[j] = j == c ? 1.0f : 0.0f;
     } else {
       memcpy(tr, d->t + r * out, out * sizeof(float));
     }

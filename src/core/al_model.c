@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -116,6 +118,32 @@ static al_status write_header(writer *w, const al_net *net, const char *path, al
   return AL_OK;
 }
 
+/* Opens where a save writes. A regular file (or a new one) is written next to the
+ * target, under a name of this process's own, and renamed over it at the end, so a
+ * failed save never leaves a half-written model where a good one was; *tmp receives
+ * that name (the caller frees it). A device, a FIFO or a link to one is written in
+ * place: renaming over it would replace the node itself (as root, /dev/full would
+ * become a regular file). */
+static al_status open_target(FILE **f, char **tmp, const char *path, al_err *err)
+{
+  struct stat sb;
+  *f = NULL;
+  *tmp = NULL;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    *f = fopen(path, "wb");
+  } else {
+    size_t len = strlen(path) + 32;
+    *tmp = malloc(len);
+    if (*tmp == NULL)
+      return al_fail(err, AL_ERR_NOMEM, "%s: out of memory", path);
+    snprintf(*tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    *f = fopen(*tmp, "wb");
+  }
+  if (*f == NULL)
+    return al_fail(err, AL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  return AL_OK;
+}
+
 al_status al_model_save(const al_net *net, const char *path, al_err *err)
 {
   al_status st = AL_OK;
@@ -124,21 +152,9 @@ al_status al_model_save(const al_net *net, const char *path, al_err *err)
 
   if (net == NULL || path == NULL || net->layers == NULL || net->nlayers < 1)
     return al_fail(err, AL_ERR_ARG, "%s: no network to save", path ? path : "(no path)");
-  /* Written next to the target and renamed over it, so a failed save never leaves
-   * a half-written model where a good one was. */
-  size_t len = strlen(path);
-  tmp = malloc(len + 5);
-  if (tmp == NULL) {
-    st = al_fail(err, AL_ERR_NOMEM, "%s: out of memory", path);
+  st = open_target(&w.f, &tmp, path, err);
+  if (st != AL_OK)
     goto done;
-  }
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, ".tmp", 5);
-  w.f = fopen(tmp, "wb");
-  if (w.f == NULL) {
-    st = al_fail(err, AL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    goto done;
-  }
   st = write_header(&w, net, path, err);
   if (st != AL_OK)
     goto done;
@@ -164,7 +180,7 @@ al_status al_model_save(const al_net *net, const char *path, al_err *err)
     st = al_fail(err, AL_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     goto done;
   }
-  if (rename(tmp, path) != 0) {
+  if (tmp && rename(tmp, path) != 0) {
     st = al_fail(err, AL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
     goto done;
   }
@@ -518,8 +534,18 @@ al_status al_model_load(al_net *net, const char *path, al_model_resolver resolve
     goto done;
   }
 
+  /* Counted before anything is allocated: a few header bytes must not make the loader
+   * build a network of gigabytes the file cannot hold. */
   al_err nerr = {0};
-  st = al_net_create(&tmp, inputs, specs, nlayers, seed, &nerr);
+  size_t expect = 0;
+  st = al_net_count_params(&expect, inputs, specs, nlayers, &nerr);
+  if (st == AL_OK && expect != count) {
+    st = al_fail(err, AL_ERR_FORMAT, "%s: the layers hold %zu parameters, the file %zu", path,
+                 expect, count);
+    goto done;
+  }
+  if (st == AL_OK)
+    st = al_net_create(&tmp, inputs, specs, nlayers, seed, &nerr);
   if (st != AL_OK) {
     /* A header that passed the checksum but describes no valid network. */
     st = al_fail(err, st == AL_ERR_NOMEM ? AL_ERR_NOMEM : AL_ERR_FORMAT, "%s: %s", path,

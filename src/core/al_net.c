@@ -156,6 +156,31 @@ static void place_params(al_net *net, al_layer *l, size_t *off)
   }
 }
 
+al_status al_net_count_params(size_t *count, int inputs, const al_layer_spec *specs,
+                             int nlayers, al_err *err)
+{
+  size_t total = 0;
+  int width = inputs;
+  for (int i = 0; i < nlayers; i++) {
+    al_status st = check_spec(&specs[i], i, nlayers, width, err);
+    if (st != AL_OK)
+      return st;
+    const al_layer_spec *s = &specs[i];
+    if (s->kind == AL_LAYER_ACT) {
+      if (s->act->flags & AL_ACT_TRAINABLE)
+        total += s->per_unit ? (size_t)width : 1;
+    } else {
+      total += ((size_t)width + 1) * (size_t)affine_cols(s);
+      width = s->units;
+    }
+    if (total > SIZE_MAX / sizeof(float) / 4)
+      return al_fail(err, AL_ERR_NOMEM, "layer %d (%s): too many parameters", i + 1,
+                     kind_name(s));
+  }
+  *count = total;
+  return AL_OK;
+}
+
 al_status al_net_create(al_net *net, int inputs, const al_layer_spec *specs, int nlayers,
                         uint64_t seed, al_err *err)
 {
@@ -171,23 +196,10 @@ al_status al_net_create(al_net *net, int inputs, const al_layer_spec *specs, int
     return al_fail(err, AL_ERR_ARG, "no layer specs");
 
   size_t total = 0;
+  st = al_net_count_params(&total, inputs, specs, nlayers, err);
+  if (st != AL_OK)
+    return st;
   int width = inputs;
-  for (int i = 0; i < nlayers; i++) {
-    st = check_spec(&specs[i], i, nlayers, width, err);
-    if (st != AL_OK)
-      return st;
-    const al_layer_spec *s = &specs[i];
-    if (s->kind == AL_LAYER_ACT) {
-      if (s->act->flags & AL_ACT_TRAINABLE)
-        total += s->per_unit ? (size_t)width : 1;
-    } else {
-      total += ((size_t)width + 1) * (size_t)affine_cols(s);
-      width = s->units;
-    }
-    if (total > SIZE_MAX / sizeof(float) / 4)
-      return al_fail(err, AL_ERR_NOMEM, "layer %d (%s): too many parameters", i + 1,
-                     kind_name(s));
-  }
 
   net->layers = calloc((size_t)nlayers, sizeof *net->layers);
   net->params = alloc_floats(total);
@@ -383,6 +395,38 @@ static al_status maxout_forward(al_layer *l, const al_mat *x)
   return AL_OK;
 }
 
+/* Whether act layer a computes through its table kernels (prelu and training-mode rrelu
+ * have paths of their own): then a dense layer below it can hand over rows in chunks. */
+static int plain_act(const al_net *net, const al_layer *a)
+{
+  return a->spec.kind == AL_LAYER_ACT && !is_prelu(a) && !(is_rrelu(a) && net->training);
+}
+
+/* Rows per chunk of a fused pass: about 2,048 floats, so that the chunk the first
+ * operation leaves behind is still in L1 for the second (whole rows: row-wise
+ * activations need them, and each chunk is one contiguous block). */
+static int chunk_rows(int cols)
+{
+  int r = 2048 / cols;
+  return r < 1 ? 1 : r;
+}
+
+/* The dense layer l's bias and the activation layer a above it in one sweep over the
+ * GEMM's output: chunk by chunk, z += b, then y = f(z) while z is still in cache. The
+ * same operations in the same order as two full passes, so the same numbers. */
+static void bias_act_forward(al_layer *l, al_layer *a, int rows)
+{
+  const int cols = l->out, step = chunk_rows(cols);
+  const al_act *f = a->spec.act;
+  for (int r0 = 0; r0 < rows; r0 += step) {
+    const int n = rows - r0 < step ? rows - r0 : step;
+    const size_t off = (size_t)r0 * (size_t)cols;
+    al_mat z = view(l->y.data + off, n, cols);
+    al_mat_add_row(&z, &l->b);
+    f->forward(f, a->y.data + off, z.data, (size_t)n, (size_t)cols, a->spec.params);
+  }
+}
+
 al_status al_net_forward(al_net *net, const al_mat *x, al_err *err)
 {
   if (net == NULL || net->layers == NULL)
@@ -401,8 +445,12 @@ al_status al_net_forward(al_net *net, const al_mat *x, al_err *err)
     switch (l->spec.kind) {
     case AL_LAYER_DENSE:
       st = al_mat_gemm(&l->y, 1.0f, in, 0, &l->w, 0, 0.0f);
-      if (st == AL_OK)
+      if (st == AL_OK && i + 1 < net->nlayers && plain_act(net, &net->layers[i + 1])) {
+        bias_act_forward(l, &net->layers[i + 1], x->rows);
+        l = &net->layers[++i];
+      } else if (st == AL_OK) {
         st = al_mat_add_row(&l->y, &l->b);
+      }
       break;
     case AL_LAYER_MAXOUT:
       st = maxout_forward(l, in);
@@ -481,6 +529,27 @@ static void prelu_backward(al_layer *l, float *dx, const al_mat *x, const al_mat
   }
 }
 
+/* The activation layer a's backward and the bias gradient of the dense layer l below
+ * it in one sweep: chunk by chunk, δ = J(z)ᵀ·d, then its column sums go into l's bias
+ * (b −= lr·Σ with lr > 0, else db += Σ) while δ is still in cache. Row by row in order,
+ * as al_mat_col_sums over the whole δ would add them. */
+static void act_bias_backward(al_layer *a, al_layer *l, float *dprev, const al_mat *in,
+                              const al_mat *d, int rows, float lr)
+{
+  const int cols = a->out, step = chunk_rows(cols);
+  const al_act *f = a->spec.act;
+  al_mat *bias = lr > 0.0f ? &l->b : &l->db;
+  const float alpha = lr > 0.0f ? -lr : 1.0f;
+  for (int r0 = 0; r0 < rows; r0 += step) {
+    const int n = rows - r0 < step ? rows - r0 : step;
+    const size_t off = (size_t)r0 * (size_t)cols;
+    f->backward(f, dprev + off, in->data + off, a->y.data + off, d->data + off, (size_t)n,
+                (size_t)cols, a->spec.params);
+    al_mat dz = view(dprev + off, n, cols);
+    al_mat_col_sums(bias, &dz, alpha, 1.0f);
+  }
+}
+
 /* Backpropagates through layers last..0. lr = 0 accumulates parameter gradients;
  * lr > 0 applies plain SGD at once (see al_net_backward_sgd). */
 static al_status backprop(al_net *net, const al_mat *x, const al_mat *dout, int last,
@@ -508,7 +577,8 @@ static al_status backprop(al_net *net, const al_mat *x, const al_mat *dout, int 
 
   al_status st = AL_OK;
   al_mat d = *dout;
-  int cur = -1; /* scratch holding d, or -1 for the caller's dout */
+  int cur = -1;       /* scratch holding d, or -1 for the caller's dout */
+  int bias_done = -1; /* the dense layer whose bias the act layer above already did */
   for (int i = last; i >= 0; i--) {
     al_layer *l = &net->layers[i];
     const al_mat *in = i > 0 ? &net->layers[i - 1].y : x;
@@ -544,7 +614,7 @@ static al_status backprop(al_net *net, const al_mat *x, const al_mat *dout, int 
       if (st == AL_OK)
         st = lr > 0.0f ? al_mat_gemm(&l->w, -lr, in, 1, &d, 0, 1.0f)
                        : al_mat_gemm(&l->dw, 1.0f, in, 1, &d, 0, 1.0f);
-      if (st == AL_OK)
+      if (st == AL_OK && bias_done != i)
         st = lr > 0.0f ? al_mat_col_sums(&l->b, &d, -lr, 1.0f)
                        : al_mat_col_sums(&l->db, &d, 1.0f, 1.0f);
       break;
@@ -558,6 +628,9 @@ static al_status backprop(al_net *net, const al_mat *x, const al_mat *dout, int 
         const size_t n = al_mat_size(&d);
         for (size_t k = 0; k < n; k++)
           prev.data[k] = in->data[k] > 0.0f ? d.data[k] : l->noise.data[k] * d.data[k];
+      } else if (i > 0 && net->layers[i - 1].spec.kind == AL_LAYER_DENSE) {
+        act_bias_backward(l, &net->layers[i - 1], prev.data, in, &d, batch, lr);
+        bias_done = i - 1;
       } else {
         a->backward(a, prev.data, in->data, l->y.data, d.data, (size_t)batch,
                     (size_t)l->out, l->spec.params);

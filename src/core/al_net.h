@@ -79,6 +79,10 @@ typedef struct al_net {
  * message names the layer (counted from 1) and field. Release with al_net_release. */
 al_status al_net_create(al_net *net, int inputs, const al_layer_spec *specs, int nlayers,
                         uint64_t seed, al_err *err);
+/* Checks specs as al_net_create does and counts their parameters, allocating nothing
+ * (a loader compares the count with what a file holds before building the network). */
+al_status al_net_count_params(size_t *count, int inputs, const al_layer_spec *specs,
+                             int nlayers, al_err *err);
 void al_net_release(al_net *net);
 /* Reinitialises every parameter (weights per their init, biases 0, prelu alpha
  * to its initial value) from (seed, AL_STREAM_INIT); resets the noise stream. */

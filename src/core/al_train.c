@@ -76,6 +76,32 @@ static al_status make_route(route *r, const al_net *net, al_loss_kind k, al_err 
   return AL_OK;
 }
 
+/* Softmax and cross-entropy of a training batch (z, p, t, dz: rows × cols), fused: the
+ * softmax layer has just made p from z, so logsumexp(z) = z_k − log p_k for the row's
+ * largest p_k (≥ 1/cols, so the log is safe): one logf per row where al_loss_compute
+ * takes an exp per entry, and δ = scale·(p − t) in the same pass. δ is the same to the
+ * bit; the loss agrees to float rounding, and a NaN or infinity in z still gives NaN. */
+static void softmax_xent(double *sum, al_mat *dz, const al_mat *z, const al_mat *p,
+                         const al_mat *t, float scale)
+{
+  const size_t rows = (size_t)p->rows, cols = (size_t)p->cols;
+  double acc = 0.0;
+  for (size_t i = 0; i < rows; i++) {
+    const float *zr = z->data + i * cols, *pr = p->data + i * cols, *tr = t->data + i * cols;
+    float *dr = dz->data + i * cols;
+    size_t k = 0;
+    double tz = 0.0;
+    for (size_t j = 0; j < cols; j++) {
+      k = pr[j] > pr[k] ? j : k;
+      tz += (double)tr[j] * (double)zr[j];
+    }
+    acc += ((double)zr[k] - (double)logf(pr[k])) - tz;
+    for (size_t j = 0; j < cols; j++)
+      dr[j] = scale * (pr[j] - tr[j]);
+  }
+  *sum = acc;
+}
+
 /* Loss of the last forward of x against t; dz (may be NULL) receives scale · ∂sum/∂z. */
 static al_status batch_loss(double *sum, al_mat *dz, const al_net *net, const route *r,
                             const al_mat *x, const al_mat *t, float scale, al_err *err)
@@ -84,6 +110,11 @@ static al_status batch_loss(double *sum, al_mat *dz, const al_net *net, const ro
   al_mat z = p;
   if (r->out)
     z = r->last >= 0 ? al_net_layer_output(net, r->last) : *x;
+  if (dz && r->kind == AL_LOSS_CE && al_mat_same_shape(&z, &p) &&
+      al_mat_same_shape(&p, t) && al_mat_same_shape(dz, &p)) {
+    softmax_xent(sum, dz, &z, &p, t, scale);
+    return AL_OK;
+  }
   return al_loss_compute(sum, dz, r->kind, r->out, r->prm, &z, &p, t, scale, err);
 }
 

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
-static char dir[64];
-static char in_path[96], out_path[96], again_path[96];
+static char dir[3072];
+static char in_path[3100], out_path[3100], again_path[3100];
 
 static void cleanup(void)
 {
@@ -25,13 +25,14 @@ static void cleanup(void)
   rmdir(dir);
 }
 
-/* One scratch directory per process, under $TMPDIR or /tmp. */
+/* One scratch directory per process, under $TMPDIR or /tmp (removed at exit; a crash
+ * leaves it behind, which is why scripts/fuzz.sh points TMPDIR into its build folder). */
 static int setup(void)
 {
   if (dir[0])
     return 1;
   const char *base = getenv("TMPDIR");
-  if (base == NULL || *base == '\0' || strlen(base) > 40)
+  if (base == NULL || *base == '\0' || strlen(base) > 3000)
     base = "/tmp";
   snprintf(dir, sizeof dir, "%s/fuzz_model.XXXXXX", base);
   if (mkdtemp(dir) == NULL) {

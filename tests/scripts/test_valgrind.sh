@@ -21,6 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # One BLAS thread: OpenBLAS's thread pool only confuses memcheck and slows it down.
 export OPENBLAS_NUM_THREADS=1 ACTLAB_TEST_TMP="$tmp/c" ACTLAB_SOURCE_DIR="$src"
+# shellcheck disable=SC2054  # the commas are inside one option's value
 vg=(valgrind -q --error-exitcode=99 --leak-check=full
     --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect)
 failed=0

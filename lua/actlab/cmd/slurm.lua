@@ -192,27 +192,8 @@ end
 -- The runs of a captured sweep and its results folder, as sweep.run computes them.
 -- Returns runs (all, numbered), selected (those --only / --runs keep), out.
 function M.plan_of(def, o)
-  local sweep = require "actlab.sweep"
-  if type(sweep.plan) == "function" then
-    local p = sweep.plan(def, o)
-    return p.runs, p.selected, p.out
-  end
-  if not def.run then
-    def.defaults = def.defaults or require("actlab.trainer").defaults
-  end
-  local runs = plan.expand(def)
-  if #(o.only or {}) > 0 then
-    local known = {}
-    for _, k in ipairs(plan.only_keys(runs)) do known[k] = true end
-    for _, kv in ipairs(o.only) do
-      if not known[kv[1]] then
-        error(string.format("--only: unknown key '%s'; keys of this sweep: %s", kv[1],
-          table.concat(plan.only_keys(runs), ", ")), 0)
-      end
-    end
-  end
-  local selected = plan.select(runs, { only = o.only, runs = o.runs })
-  return runs, selected, o.out or def.out or ("results/" .. def.experiment)
+  local p = require("actlab.sweep").plan(def, o)
+  return p.runs, p.selected, p.out
 end
 
 -- Splits the selected runs into T shards of at most R runs (shard of a run: the sweep's

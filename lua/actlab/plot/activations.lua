@@ -31,13 +31,14 @@ function M.activation_data(opts, api)
   for _, info in ipairs(infos) do by_name[info.name] = info end
   local names = opts.names
   if type(names) == "string" then names = { names } end
+  if names ~= nil and type(names) ~= "table" then
+    bad_option(fn, "names", "list of activation names", names)
+  end
   if names == nil or #names == 0 then
     names = {}
     for _, info in ipairs(infos) do
       if not info.output_only and not info.rowwise then names[#names + 1] = info.name end
     end
-  elseif type(names) ~= "table" then
-    bad_option(fn, "names", "list of activation names", names)
   end
   local params = {}
   for k, v in pairs(opts.params or {}) do params[k] = v end
