@@ -156,10 +156,10 @@ int main(int argc, char **argv)
     /* The accuracy that matters comes after the clock stopped. */
     al_evaluate(&rep.test_loss, &rep.test_acc, &net, &test, AL_LOSS_AUTO, 1000, NULL);
   }
-  fprintf(stderr, "bench_train: %s, %d hidden layer(s) of %d, %s, %d thread(s): "
-          "test loss %.4f, accuracy %.4f, status %s\n", a.ch5 ? "ch5" : "epoch",
-          a.nhidden, a.hidden[0], a.act, a.threads, rep.test_loss, rep.test_acc,
-          al_status_str(rep.status));
+  fprintf(stderr, "bench_train: %s, %d hidden layer(s) of %d, %s, %d thread(s), OpenBLAS "
+          "core %s: test loss %.4f, accuracy %.4f, status %s\n", a.ch5 ? "ch5" : "epoch",
+          a.nhidden, a.hidden[0], a.act, a.threads, openblas_get_corename(), rep.test_loss,
+          rep.test_acc, al_status_str(rep.status));
   printf("%.6f %.6f\n", t, c);
   status = 0;
   goto done;

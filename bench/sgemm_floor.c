@@ -129,8 +129,8 @@ int main(int argc, char **argv)
   for (int s = 0; s < steps; s++)
     step(&f, alpha);
   double t = clock_of(CLOCK_MONOTONIC) - t0, c = clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0;
-  fprintf(stderr, "sgemm_floor: layers %s, batch %d, %d steps, %d thread(s), %s\n", layers,
-          f.batch, steps, threads, openblas_get_corename());
+  fprintf(stderr, "sgemm_floor: layers %s, batch %d, %d steps, %d thread(s), OpenBLAS core %s\n",
+          layers, f.batch, steps, threads, openblas_get_corename());
   printf("%.6f %.6f\n", t, c);
   status = 0;
 

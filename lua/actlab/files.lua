@@ -7,6 +7,29 @@ function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- A word for a command line a user copies: as is when the shell would read it so,
+-- else quoted.
+function M.shell_word(s)
+  s = tostring(s)
+  if s:match("^[%w_%-%./=:,+@%%]+$") then return s end
+  return M.quote(s)
+end
+
+-- The current directory.
+function M.cwd()
+  local p = io.popen("pwd", "r")
+  local d = p and p:read("l")
+  if p then p:close() end
+  return d or os.getenv("PWD") or "."
+end
+
+-- path made absolute against base (default: the current directory); "./" dropped.
+function M.absolute(path, base)
+  if path:sub(1, 1) == "/" then return path end
+  path = path:gsub("^%./", "")
+  return (base or M.cwd()) .. "/" .. path
+end
+
 local pid_cache
 -- Process id of this Lua process (/proc/self opened by this process names itself);
 -- falls back to a random number where /proc is absent.
@@ -82,11 +105,20 @@ function M.write_atomic(path, text)
   return true
 end
 
--- mkdir -p; returns true or nil and a message.
+-- mkdir -p; returns true or nil and a message with the system's reason
+-- ("cannot create folder a/b: Not a directory"), taken from mkdir's own message (in the
+-- C locale, as Lua's io.open reports errors).
 function M.mkdir_p(dir)
-  local ok = os.execute("mkdir -p " .. M.quote(dir) .. " 2>/dev/null")
-  if not ok then return nil, "cannot create folder " .. dir end
-  return true
+  if M.is_dir(dir) then return true end
+  local p = io.popen("LC_ALL=C mkdir -p -- " .. M.quote(dir) .. " 2>&1", "r")
+  if not p then return nil, "cannot create folder " .. dir end
+  local said = p:read("a") or ""
+  local ok = p:close()
+  if ok then return true end
+  said = said:gsub("%s+$", "")
+  local reason = said:match(": ([^:]+)$") or said:gsub("^mkdir: ", "")
+  if reason == "" then reason = "mkdir failed" end
+  return nil, "cannot create folder " .. dir .. ": " .. reason
 end
 
 function M.is_dir(path)

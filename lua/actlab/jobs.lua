@@ -1,7 +1,7 @@
 -- --jobs N: runs of a sweep in parallel in N actlab processes with one BLAS thread each
--- (xargs -P starts them, each with its share of the runs), reporting to this process over one pipe in tab-separated
--- "@actlab" lines; each worker writes its own run files, this process rebuilds the
--- combined CSV as they finish.
+-- (or --threads T), started by xargs -P, each with its share of the runs (--worker k/N),
+-- reporting to this process over one pipe in tab-separated "@actlab" lines; each worker
+-- writes its own run files, this process rebuilds the combined CSV as they finish.
 local files = require "actlab.files"
 local progress = require "actlab.progress"
 local ranges = require "actlab.ranges"
@@ -9,49 +9,85 @@ local ranges = require "actlab.ranges"
 local M = {}
 
 -- The program running this script, to start workers with: $ACTLAB_BIN, else the
--- executable of this process, else arg[-1], else "actlab" from PATH.
+-- executable of this process when it is the program that was started (under valgrind it
+-- is valgrind's tool instead), else the program's name as started (arg's first entry),
+-- else "actlab" from PATH.
 function M.binary()
   local env = os.getenv("ACTLAB_BIN")
   if env and env ~= "" then return env end
+  local argv = rawget(_G, "arg")
+  local started
+  if type(argv) == "table" then
+    local i = -1
+    while argv[i - 1] ~= nil do i = i - 1 end
+    started = argv[i]
+  end
   local p = io.popen("readlink /proc/" .. files.pid() .. "/exe 2>/dev/null", "r")
   if p then
     local exe = p:read("l")
     p:close()
-    if exe and exe ~= "" then return exe end
+    local function base(s) return (s:match("([^/]+)$")) end
+    if exe and exe ~= "" and (not started or base(exe) == base(started)) then return exe end
   end
-  local argv = rawget(_G, "arg")
-  if argv and argv[-1] then return argv[-1] end
-  return "actlab"
+  return started or "actlab"
 end
 
--- a: o (options, with .argv and .script), todo (runs), out, jobs, progress, label,
+-- Processors this process may run on: nproc (which counts the CPUs of its affinity mask,
+-- as a batch scheduler or taskset sets it; without the OMP_* variables it would obey),
+-- else getconf _NPROCESSORS_ONLN, else the processors of /proc/cpuinfo; at least 1.
+function M.cores()
+  for _, c in ipairs{ "env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null",
+    "getconf _NPROCESSORS_ONLN 2>/dev/null" } do
+    local p = io.popen(c, "r")
+    if p then
+      local n = math.tointeger(tonumber(p:read("l") or ""))
+      p:close()
+      if n and n > 0 then return n end
+    end
+  end
+  local f = io.open("/proc/cpuinfo", "r")
+  local n = 0
+  if f then
+    for line in f:lines() do
+      if line:match("^processor%s*:") then n = n + 1 end
+    end
+    f:close()
+  end
+  return math.max(n, 1)
+end
+
+-- a: o (options, with .argv and .script), todo (runs), out, jobs, threads (per worker,
+-- default 1), progress, label,
 -- interrupted(), on_done(). Returns {interrupted=bool, failed=n (runs ended in error),
 -- lost=n (workers that ended without finishing their run)}.
 function M.run(a)
   local p = a.progress
-  local list = os.tmpname()
-  -- One worker per slice of the runs (round robin over what is left to do), not one per
-  -- run: a worker loads its data set once for all its runs.
-  local slices, by_index = {}, {}
+  -- One worker per slice of the runs, not one per run: a worker loads its data set once
+  -- for all its runs. Every worker is given the whole list of runs to do (--runs) and
+  -- takes every N-th of them from its k-th (--worker k/N, round robin: each gets a mix of
+  -- cheap and costly configurations). The list goes on the command line, not into a
+  -- temporary file that a full disk could refuse or a kill -9 leave behind.
+  local by_index, indices = {}, {}
   for i, r in ipairs(a.todo) do
-    local k = (i - 1) % a.jobs + 1
-    slices[k] = slices[k] or {}
-    table.insert(slices[k], r.index)
     by_index[r.index] = r
+    indices[i] = r.index
   end
-  local f = assert(io.open(list, "w"))
-  for _, s in ipairs(slices) do f:write(ranges.format(s), "\n") end
-  f:close()
 
   local argv = { M.binary(), a.o.script or "" }
   for _, s in ipairs(a.o.argv) do argv[#argv + 1] = s end
-  for _, s in ipairs{ "--jobs", "1", "--threads", "1", "--worker", "--out", a.out, "--runs", "{}" } do
+  local threads = tostring(a.threads or 1)
+  for _, s in ipairs{ "--jobs", "1", "--threads", threads, "--out", a.out,
+    "--runs", ranges.format(indices), "--worker", "{}/" .. a.jobs } do
     argv[#argv + 1] = s
   end
-  local quoted = {}
+  local quoted, slices = {}, {}
   for i, s in ipairs(argv) do quoted[i] = files.quote(s) end
-  local cmd = string.format("echo $$; OPENBLAS_NUM_THREADS=1 exec xargs -a %s -P %d -I{} %s 2>&1",
-    files.quote(list), a.jobs, table.concat(quoted, " "))
+  for k = 0, a.jobs - 1 do slices[#slices + 1] = tostring(k) end
+  -- OpenBLAS sizes its thread pool when it loads, before --threads is read. The slice
+  -- numbers come in a here-document, so that xargs is exec'd by the shell and keeps the
+  -- pid it echoes first (stop() signals it).
+  local cmd = string.format("echo $$; OPENBLAS_NUM_THREADS=%s exec xargs -P %d -I{} %s 2>&1 <<'EOF'\n%s\nEOF\n",
+    threads, a.jobs, table.concat(quoted, " "), table.concat(slices, "\n"))
   local pipe = assert(io.popen(cmd, "r"))
   local xargs_pid = pipe:read("l")
 
@@ -129,7 +165,6 @@ function M.run(a)
     if not stopping and a.interrupted() then pcall(stop) end
   end
   pipe:close()
-  os.remove(list)
   local lost = 0
   for _, r in ipairs(a.todo) do
     if not finished[r.index] then lost = lost + 1 end

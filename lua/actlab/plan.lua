@@ -127,16 +127,31 @@ function M.parse_shard(s)
   return math.tointeger(i), math.tointeger(n)
 end
 
--- Does a run pass every --only key=value? Keys are configuration columns (the CSV's
--- names, e.g. hidden=100-100, depth=2) or configuration keys.
+-- Text of a run's value for an --only key: a configuration column (the CSV's names,
+-- e.g. hidden=100-100, depth=2) or a configuration key; nil when it has none.
+function M.column_text(run, key)
+  local text = run.columns[key]
+  if text == nil and run.config[key] ~= nil then text = columns.value_text(run.config[key]) end
+  return text
+end
+
+-- Does a run pass every --only key=value?
 function M.matches_only(run, only)
   for _, kv in ipairs(only or {}) do
-    local key, want = kv[1], kv[2]
-    local text = run.columns[key]
-    if text == nil and run.config[key] ~= nil then text = columns.value_text(run.config[key]) end
-    if text == nil or not columns.matches(text, want) then return false end
+    local text = M.column_text(run, kv[1])
+    if text == nil or not columns.matches(text, kv[2]) then return false end
   end
   return true
+end
+
+-- The values a key takes over the runs, in order of first appearance (for messages).
+function M.values(runs, key)
+  local seen, out = {}, {}
+  for _, r in ipairs(runs) do
+    local text = M.column_text(r, key)
+    if text ~= nil and not seen[text] then seen[text] = true; out[#out + 1] = text end
+  end
+  return out
 end
 
 -- The runs this process is asked for: sel.shard = {i, n}, sel.only = {{key, value}...},

@@ -44,6 +44,15 @@ function M:note(s)
   self.out:flush()
 end
 
+-- Ends a line redrawn in place, so that a message printed next (an error) starts clean.
+function M:clear()
+  if self.tty and self.line_open then
+    self.out:write("\r\27[K")
+    self.out:flush()
+  end
+  self.line_open = false
+end
+
 function M:eta()
   local elapsed = clock() - self.started
   local progress = self.done + self.frac

@@ -2,6 +2,7 @@
 -- run's rows saved in its own run file when it completes, the combined results.csv
 -- rebuilt after every run, so that a sweep killed at any moment resumes where it stopped.
 local columns = require "actlab.columns"
+local failure = require "actlab.failure"
 local files = require "actlab.files"
 local options = require "actlab.options"
 local plan = require "actlab.plan"
@@ -48,6 +49,10 @@ function M.args(argv, own)
   local script = argv and argv[0] or nil
   local o = options.parse(list, own, script)
   o.script = script
+  -- The program puts what came before the script (itself, its options) at negative
+  -- indices: with none, arg[0] is the program itself (actlab -e), not a script that
+  -- --jobs workers could run again.
+  o.spawnable = script ~= nil and script ~= "-" and argv[-1] ~= nil
   if o.help then
     print(o.help_text)
     os.exit(0)
@@ -85,7 +90,8 @@ local function metric(v)
 end
 
 -- The rows of one finished run (maps column → value) and its per-layer rows.
-local function build_rows(def, run, evals, final, status, message, extras_cols)
+-- measured: columns the runner filled in as it ran (ctx.columns), over the plan's.
+local function build_rows(def, run, evals, final, status, message, measured)
   local a = lib()
   local prov = {
     actlab_version = a and a.version or "",
@@ -104,6 +110,9 @@ local function build_rows(def, run, evals, final, status, message, extras_cols)
   local function base()
     local r = { run_id = run.id, experiment = def.experiment, run_index = run.index }
     for k, v in pairs(run.columns) do r[k] = v end
+    -- train_n 0 means "all", a number only the runner knows: unknown unless it said
+    if r.train_n == "0" then r.train_n = nil end
+    for k, v in pairs(measured or {}) do r[k] = v end
     for k, v in pairs(prov) do r[k] = v end
     return r
   end
@@ -140,14 +149,17 @@ local function build_rows(def, run, evals, final, status, message, extras_cols)
     rows[1] = r
   end
   local _, extras = columns.of_config(run.config)
+  for k in pairs(measured or {}) do extras[#extras + 1] = k end
   return rows, lrows, extras
 end
 
 -- Runs one configuration and writes its run file. Returns status (ok | diverged | error |
--- interrupted), final test accuracy, message.
+-- interrupted), final test accuracy, message. The runner gets ctx: run, out, report(row)
+-- after every evaluation, and columns (a table it may fill with column values known only
+-- once it runs, such as train_n, the number of training images used).
 local function execute(def, run, out, on_eval)
   local evals = {}
-  local ctx = { run = run, out = out }
+  local ctx = { run = run, out = out, columns = {} }
   function ctx.report(row)
     evals[#evals + 1] = { row = row, time = os.date("!%Y-%m-%dT%H:%M:%SZ") }
     if on_eval then on_eval(row) end
@@ -163,27 +175,39 @@ local function execute(def, run, out, on_eval)
     if status == "interrupted" or interrupted() then return "interrupted" end
     if type(final) ~= "table" then final = nil end
   end
-  local rows, lrows, extras = build_rows(def, run, evals, final, status, message)
+  local rows, lrows, extras = build_rows(def, run, evals, final, status, message, ctx.columns)
   local wok, werr = runfiles.write_run(out, run.id, extras, rows, lrows)
-  if not wok then error(werr, 0) end
+  if not wok then failure.raise(werr) end
   local acc = tonumber(rows[#rows].test_acc)
   return status, acc, message
 end
 
 -- <out>/plan.csv: every run of the sweep with its index, id and configuration, so that
--- tools (actlab status) know the runs that have no file yet. Rewritten only when changed.
-local function write_plan(out, def, runs)
+-- tools (actlab status) know the runs that have no file yet, and on every row the script
+-- that ran it (as given and absolute) with its own options (--full), so that they can
+-- print the command that reruns some of them. Rewritten only when changed.
+local function write_plan(out, def, runs, o)
   local extras = {}
   for _, r in ipairs(runs) do
     local _, ex = columns.of_config(r.config)
     for _, k in ipairs(ex) do extras[#extras + 1] = k end
   end
   local header = runfiles.header({ "run_index", "run_id", "experiment", table.unpack(columns.CONFIG) }, extras)
-  header[#header + 1] = "config"
+  for _, c in ipairs{ "config", "script", "script_path", "script_options" } do
+    header[#header + 1] = c
+  end
+  local script, script_path, script_options = "", "", ""
+  if o.spawnable then
+    script, script_path = o.script, files.absolute(o.script)
+    local words = {}
+    for i, w in ipairs(o.own_argv or {}) do words[i] = files.shell_word(w) end
+    script_options = table.concat(words, " ")
+  end
   local rows = {}
   for i, r in ipairs(runs) do
     local row = { run_index = r.index, run_id = r.id, experiment = def.experiment,
-      config = runid.canonical(r.config) }
+      config = runid.canonical(r.config), script = script, script_path = script_path,
+      script_options = script_options }
     for k, v in pairs(r.columns) do row[k] = v end
     rows[i] = row
   end
@@ -217,10 +241,51 @@ local function print_dry_run(runs, states, label)
   end
 end
 
+-- --only and --runs against the sweep's runs: an unknown key, a value no run has, a run
+-- index outside 1..N, or filters that each match runs but together none, is a failure
+-- (a typo must not pass for a finished sweep of 0 runs). --shard is not checked: a
+-- shard may be empty.
+local function check_filters(runs, o)
+  local only = o.only or {}
+  if #only > 0 then
+    local keys = plan.only_keys(runs)
+    local known = {}
+    for _, k in ipairs(keys) do known[k] = true end
+    for _, kv in ipairs(only) do
+      if not known[kv[1]] then
+        failure.raise(string.format("--only: unknown key '%s'; keys of this sweep: %s", kv[1],
+          table.concat(keys, ", ")))
+      end
+      if #plan.select(runs, { only = { kv } }) == 0 then
+        failure.raise(string.format("--only %s=%s: no run has %s = %s (values: %s)", kv[1],
+          kv[2], kv[1], kv[2], table.concat(plan.values(runs, kv[1]), ", ")))
+      end
+    end
+  end
+  if o.runs then
+    local outside = {}
+    for i in pairs(o.runs) do
+      if i < 1 or i > #runs then outside[#outside + 1] = i end
+    end
+    if #outside > 0 then
+      failure.raise(string.format("--runs %s: no run %s in this sweep (valid: %s)",
+        o.runs_text or ranges.format(outside), ranges.format(outside),
+        #runs == 1 and "1" or ("1-" .. #runs)))
+    end
+  end
+  local given = {}
+  for _, kv in ipairs(only) do given[#given + 1] = "--only " .. kv[1] .. "=" .. kv[2] end
+  if o.runs then given[#given + 1] = "--runs " .. (o.runs_text or "") end
+  if #given > 1 and #plan.select(runs, { only = only, runs = o.runs }) == 0 then
+    failure.raise(string.format("%s: each matches some runs, but no run matches them all",
+      table.concat(given, " ")))
+  end
+end
+
 -- The runs of a sweep without running anything: {runs= (all, numbered), selected= (those
 -- --shard, --only and --runs keep), out= (the results folder)}. Fills in the trainer as
--- def.run (with its defaults and prepare) when the definition has no runner. Raises an
--- error for an --only key the sweep does not have.
+-- def.run (with its defaults and prepare) when the definition has no runner. Raises a
+-- failure for --only or --runs that select nothing (see check_filters).
 function M.plan(def, o)
   if not def.run then
     local trainer = require "actlab.trainer"
@@ -229,18 +294,41 @@ function M.plan(def, o)
     def.prepare = def.prepare or trainer.prepare
   end
   local runs = plan.expand(def)
-  if #(o.only or {}) > 0 then
-    local known = {}
-    for _, k in ipairs(plan.only_keys(runs)) do known[k] = true end
-    for _, kv in ipairs(o.only) do
-      if not known[kv[1]] then
-        error(string.format("--only: unknown key '%s'; keys of this sweep: %s", kv[1],
-          table.concat(plan.only_keys(runs), ", ")), 0)
-      end
-    end
-  end
+  check_filters(runs, o)
   return { runs = runs, out = o.out or def.out or ("results/" .. def.experiment),
     selected = plan.select(runs, { shard = o.shard, only = o.only, runs = o.runs }) }
+end
+
+-- BLAS threads given to the program itself (actlab --threads N SCRIPT): its options come
+-- before the script, at arg's negative indices.
+local function program_threads()
+  local argv = rawget(_G, "arg")
+  if type(argv) ~= "table" then return nil end
+  local first = 0
+  while argv[first - 1] ~= nil do first = first - 1 end
+  local n
+  for i = first + 1, -1 do
+    local a = argv[i]
+    if a == "--threads" then n = argv[i + 1]
+    elseif type(a) == "string" and a:match("^%-%-threads=") then n = a:match("=(.*)$") end
+  end
+  n = math.tointeger(tonumber(n or ""))
+  return n and n > 0 and n or nil
+end
+
+-- Runs at once and BLAS threads per run. Reproducible by default: one BLAS thread per
+-- run, and as many runs at once as the machine has cores (at most the runs to do);
+-- --threads N alone (to the sweep or to the program) keeps one process with N threads;
+-- --jobs J, alone or with --threads, is taken as given. A worker, or a sweep that was not
+-- started from a script file (nothing a worker could run again), runs in this process.
+local function parallelism(def, o, ntodo)
+  local threads = o.threads or program_threads()
+  local jobs = o.jobs
+  if not jobs then
+    if threads then jobs = 1 else jobs = def.jobs or require("actlab.jobs").cores() end
+  end
+  if o.worker or not o.spawnable then jobs = 1 end
+  return math.max(1, math.min(jobs, ntodo)), threads or 1
 end
 
 -- Runs a sweep. def: experiment (name), grid / configs / fixed / defaults / derive /
@@ -250,8 +338,11 @@ end
 -- out (default folder instead of results/<experiment>), plot(draw, out) (see M.plot) and
 -- report{out=, runs=, states=} for the end, show (the columns that name a configuration
 -- in progress lines and the summary, seed aside; default: those that vary), log (progress stream, default
--- io.stderr; the summary goes to io.output()). Returns 0, or raises an error
--- (after rebuilding the combined CSV) when interrupted.
+-- io.stderr; the summary goes to io.output()), jobs (runs at once when neither --jobs nor
+-- --threads is given; default: the number of cores). Sets this process's BLAS thread count
+-- (1 unless --threads says otherwise). Returns 0, or raises a failure (actlab.failure: the
+-- program prints its message alone) for bad options, a folder or file that cannot be
+-- written, or an interruption (after rebuilding the combined CSV).
 function M.run(def)
   local o = def.args or M.args(rawget(_G, "arg") or {}, nil)
   local pl = M.plan(def, o)
@@ -276,21 +367,30 @@ function M.run(def)
     return 0
   end
 
+  if o.worker then
+    -- this worker's share of the runs its parent listed: every n-th from the k-th
+    local mine = {}
+    for i, r in ipairs(selected) do
+      if (i - 1) % o.worker[2] == o.worker[1] then mine[#mine + 1] = r end
+    end
+    selected = mine
+  end
   local todo = {}
   for _, r in ipairs(selected) do if pending(r) then todo[#todo + 1] = r end end
   local combined = not o.shard and not o.worker
   local log = def.log or io.stderr
   local p = progress.new(#todo, not o.worker and log == io.stderr and files.stderr_is_tty(), log)
 
-  if o.threads then
+  local jobs, threads = parallelism(def, o, #todo)
+  if jobs == 1 then
     local f = lib_field("threads")
-    if type(f) == "function" then f(o.threads) end
+    if type(f) == "function" then f(threads) end
   end
   local ok, err = files.mkdir_p(runfiles.runs_dir(out))
-  if not ok then error(err, 0) end
+  if not ok then failure.raise(err) end
   if not o.worker then
-    ok, err = write_plan(out, def, runs)
-    if not ok then error(err, 0) end
+    ok, err = write_plan(out, def, runs, o)
+    if not ok then failure.raise(err) end
   end
   if not o.worker then
     files.remove_stale_tmp(out)
@@ -304,19 +404,23 @@ function M.run(def)
         tostring(states[r.id].message), tostring(dest)))
     end
   end
-  if def.prepare and #todo > 0 then def.prepare(todo) end
+  if def.prepare and #todo > 0 then
+    local pok, perr = pcall(def.prepare, todo)
+    if not pok then p:clear(); failure.raise(clean_message(perr)) end
+  end
 
   local skipped = #selected - #todo
   if not o.worker then
-    p:note(string.format("%s: %d runs in the sweep, %d selected, %d already complete, %d to run; results in %s",
-      def.experiment, #runs, #selected, skipped, #todo, out))
+    p:note(string.format("%s: %d runs in the sweep, %d selected, %d already complete, %d to run " ..
+      "(%d at a time, %d BLAS thread%s each); results in %s", def.experiment, #runs, #selected,
+      skipped, #todo, jobs, threads, threads == 1 and "" or "s", out))
   end
 
   local stopped, failed, lost = false, 0, 0
   local function rebuild()
     if combined then
       local n, rerr = runfiles.rebuild(out, runs)
-      if not n then error(rerr, 0) end
+      if not n then p:clear(); failure.raise(rerr) end
     end
   end
 
@@ -325,11 +429,11 @@ function M.run(def)
   -- complete are combined before leaving. Every file write is atomic, so whatever
   -- instruction the error interrupts, no run file is ever partial.
   local function work()
-    local jobs = o.jobs or def.jobs or 1
-    if jobs > 1 and not o.worker and #todo > 1 then
+    if jobs > 1 then
       local parallel = require "actlab.jobs"
-      local res = parallel.run{ o = o, todo = todo, out = out, jobs = jobs, progress = p,
-        label = label, interrupted = interrupted, on_done = function() rebuild() end }
+      local res = parallel.run{ o = o, todo = todo, out = out, jobs = jobs, threads = threads,
+        progress = p, label = label, interrupted = interrupted,
+        on_done = function() rebuild() end }
       stopped, failed, lost = res.interrupted, res.failed, res.lost
     else
       for i, r in ipairs(todo) do
@@ -364,11 +468,11 @@ function M.run(def)
   end
   local wok, werr = pcall(work)
   if not wok then
-    if not interrupted() then error(werr, 0) end
+    if not interrupted() then p:clear(); error(werr, 0) end
     stopped = true
   end
   if o.worker then
-    if stopped then error("interrupted", 0) end
+    if stopped then failure.raise("interrupted") end
     return 0
   end
   rebuild()
@@ -387,10 +491,10 @@ function M.run(def)
       combined and (out .. "/results.csv") or (out .. "/runs"))
     -- said here too: the program reports a signal by its name alone
     p:note(msg)
-    error(msg, 0)
+    failure.raise(msg)
   end
   if lost > 0 and not stopped then
-    error(string.format("%d run(s) did not finish; run the same command again to redo them", lost), 0)
+    failure.raise(string.format("%d run(s) did not finish; run the same command again to redo them", lost))
   end
   if o.shard then
     p:note(string.format("shard %d/%d done; combine the shards with: actlab merge %s/results.csv %s",

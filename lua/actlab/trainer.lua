@@ -2,7 +2,8 @@
 -- configuration, train it and hand every evaluation to the sweep. Configuration keys:
 -- dataset, train_n (0 = all), normalize, hidden, activation, params / gamma, output,
 -- init, init_range ({lo, hi}, or one per dense layer), lr, batch, epochs, momentum,
--- nesterov, weight_decay, shuffle, nonneg, eval_every, loss, seed.
+-- nesterov, weight_decay, shuffle, nonneg, eval_every, eval_train (default true: train
+-- loss and accuracy measured over the whole training set), loss, seed.
 local columns = require "actlab.columns"
 
 local M = {}
@@ -45,7 +46,7 @@ function M.prepare(runs)
       local ok, err = pcall(M.dataset, r.config)
       if not ok then
         error(string.format("data set '%s' for run %d: %s", tostring(r.config.dataset),
-          r.index, tostring(err)), 0)
+          r.index, (tostring(err):gsub("^[^\n]-%.lua:%d+: ", "", 1))), 0)
       end
     end
   end
@@ -91,11 +92,15 @@ function M.network(cfg, inputs, classes)
 end
 
 -- Options of actlab.train for a configuration; every evaluation goes to ctx.report.
+-- eval_train is on unless the configuration turns it off: results.csv has a train_acc
+-- column to fill, and comparing it with test_acc is how overfitting shows. It is left out
+-- of the defaults (and so of the run id) because it changes no trained weight: a run
+-- made before it was the default is the same run.
 function M.options(cfg, ctx)
   return { lr = cfg.lr, batch = cfg.batch, epochs = cfg.epochs, momentum = cfg.momentum,
     nesterov = cfg.nesterov, weight_decay = cfg.weight_decay, lr_decay = cfg.lr_decay,
     shuffle = cfg.shuffle ~= false, seed = cfg.seed, nonneg = cfg.nonneg,
-    eval_every = cfg.eval_every, eval_train = cfg.eval_train, loss = cfg.loss,
+    eval_every = cfg.eval_every, eval_train = cfg.eval_train ~= false, loss = cfg.loss,
     on_eval = ctx.report }
 end
 
@@ -104,6 +109,8 @@ end
 -- to the sweep, which records them.
 function M.run(cfg, ctx)
   local data = M.dataset(cfg)
+  -- the number of images trained on (train_n = 0 in the configuration means all)
+  if ctx.columns then ctx.columns.train_n = data.n_train or data.n end
   local net = M.network(cfg, data.inputs, data.classes)
   return lib().train(net, data, M.options(cfg, ctx))
 end

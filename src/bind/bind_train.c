@@ -30,7 +30,8 @@ static void set_measure(lua_State *L, const char *key, double v)
   lua_setfield(L, -2, key);
 }
 
-static void push_report(lua_State *L, const al_train_report *r)
+/* The report as a Lua row; net maps layer positions to dense-layer numbers. */
+static void push_report(lua_State *L, const al_train_report *r, const al_net *net)
 {
   lua_createtable(L, 0, 12);
   lua_pushinteger(L, r->epoch);
@@ -45,8 +46,19 @@ static void push_report(lua_State *L, const al_train_report *r)
   lua_pushstring(L, status_name(r->status));
   lua_setfield(L, -2, "status");
   if (r->diverged_layer >= 0) {
+    /* "diverged_layer" counts dense/maxout layers like "layers" (an activation layer
+     * belongs to the dense layer before it); "diverged_net_layer" is the position in
+     * net:layers(). */
+    int dense = 0;
+    for (int k = 0; k <= r->diverged_layer && k < net->nlayers; k++)
+      if (net->layers[k].spec.kind != AL_LAYER_ACT)
+        dense++;
+    if (dense > 0) {
+      lua_pushinteger(L, dense);
+      lua_setfield(L, -2, "diverged_layer");
+    }
     lua_pushinteger(L, r->diverged_layer + 1);
-    lua_setfield(L, -2, "diverged_layer");
+    lua_setfield(L, -2, "diverged_net_layer");
   }
   lua_createtable(L, r->ndiag, 0);
   for (int k = 0; k < r->ndiag && k < AL_DIAG_MAX; k++) {
@@ -73,14 +85,16 @@ typedef struct hook {
   lua_State *L;
   int fn;        /* stack index of on_eval, 0 when there is none */
   int failed;    /* 1: its error object is on top of the stack; 2: no stack space */
+  const al_net *net;
 } hook;
 
-/* Protected: arguments report (light userdata), on_eval. */
+/* Protected: arguments report and net (light userdata), on_eval. */
 static int call_on_eval(lua_State *L)
 {
   const al_train_report *r = lua_touserdata(L, 1);
-  lua_settop(L, 2);
-  push_report(L, r);
+  const al_net *net = lua_touserdata(L, 2);
+  lua_settop(L, 3);
+  push_report(L, r, net);
   lua_call(L, 1, 1);
   return 1;
 }
@@ -95,14 +109,15 @@ static int on_eval(void *ud, const al_train_report *r)
   if (h->failed)
     return 1;
   lua_State *L = h->L;
-  if (!lua_checkstack(L, 4)) {
+  if (!lua_checkstack(L, 5)) {
     h->failed = 2;
     return 1;
   }
   lua_pushcfunction(L, call_on_eval);
   lua_pushlightuserdata(L, (void *)r);
+  lua_pushlightuserdata(L, (void *)h->net);
   lua_pushvalue(L, h->fn);
-  if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+  if (lua_pcall(L, 3, 1, 0) != LUA_OK) {
     h->failed = 1;
     return 1;
   }
@@ -194,6 +209,29 @@ static void read_opts(lua_State *L, al_train_opts *o, const al_data *train, al_d
   }
 }
 
+/* Checks that data d fits the network, with a message in the user's terms (inputs,
+ * classes, target columns) rather than the trainer's. `what` names the argument. */
+static void check_fit(lua_State *L, int arg, const char *what, const al_net *net,
+                      const al_data *d)
+{
+  if (d->in != net->in)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s of %d inputs expected for this network, got %d",
+                                          what, net->in, d->in));
+  if (d->out == net->out)
+    return;
+  if (d->labels && net->out == 1)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s: class labels need one output per class, and "
+                                          "this network has 1 output; give y as a matrix of "
+                                          "0/1 targets instead", what));
+  if (d->labels)
+    luaL_argerror(L, arg, lua_pushfstring(L, "%s: labels 0 to %d expected for a network of %d "
+                                          "outputs, got labels of %d classes", what,
+                                          net->out - 1, net->out, d->out));
+  luaL_argerror(L, arg, lua_pushfstring(L, "%s: targets of %d columns expected for a network "
+                                        "of %d outputs, got %d", what, net->out, net->out,
+                                        d->out));
+}
+
 static int l_train(lua_State *L)
 {
   albind_net *n = albind_checknet(L, 1);
@@ -214,9 +252,12 @@ static int l_train(lua_State *L)
   if (albind_getdata(L, 2, AL_PART_TRAIN, &train, &err) != AL_OK)
     return luaL_argerror(L, 2, err.msg);
   al_train_opts o;
-  hook h = {.L = L};
+  hook h = {.L = L, .net = &n->net};
   read_opts(L, &o, &train, &test_buf, &test, &h.fn);
   o.interrupt = albind_interrupt_flag();
+  check_fit(L, 2, "training data", &n->net, &train);
+  if (test)
+    check_fit(L, 3, "test data", &n->net, test);
 
   al_train_report final;
   n->busy = 1;
@@ -232,7 +273,7 @@ static int l_train(lua_State *L)
     return albind_interrupt_error(L, &err); /* Ctrl-C: "training interrupted in epoch ..." */
   if (st != AL_OK && st != AL_ERR_INTERRUPTED)
     return albind_error(L, &err); /* the trainer's messages name their part */
-  push_report(L, &final);
+  push_report(L, &final, &n->net);
   lua_pushstring(L, status_name(final.status));
   return 2;
 }

@@ -7,25 +7,20 @@
 #include <string.h>
 
 #include "al_act.h"
+#include "al_vec.h"
 
 /* ---- Vectorisable building blocks ---------------------------------------- */
 
-/* The scalar forms must inline into every clone of the array kernels below: GCC
- * otherwise leaves some (expm1_f) as calls there, and the loop runs scalar. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define INLINE static inline __attribute__((always_inline))
-#else
-#define INLINE static inline
-#endif
-
-INLINE float bits_to_float(uint32_t u)
+/* AL_INLINE (al_vec.h): the scalar forms inline into every clone of the array
+ * kernels, expm1_f included. */
+AL_INLINE float bits_to_float(uint32_t u)
 {
   float f;
   memcpy(&f, &u, sizeof f);
   return f;
 }
 
-INLINE uint32_t float_to_bits(float f)
+AL_INLINE uint32_t float_to_bits(float f)
 {
   uint32_t u;
   memcpy(&u, &f, sizeof u);
@@ -35,14 +30,14 @@ INLINE uint32_t float_to_bits(float f)
 /* c ? a : b by bit masks. Both sides are computed anyway; a branch would let the
  * compiler sink one side's arithmetic under it, and since floating-point operations
  * may trap (we do not build with -fno-trapping-math) it then refuses to vectorise. */
-INLINE float sel(int c, float a, float b)
+AL_INLINE float sel(int c, float a, float b)
 {
   uint32_t m = (uint32_t)0 - (uint32_t)(c != 0);
   return bits_to_float((float_to_bits(a) & m) | (float_to_bits(b) & ~m));
 }
 
 /* 2^n for -126 ≤ n ≤ 127, built in the exponent field. */
-INLINE float pow2i(int32_t n)
+AL_INLINE float pow2i(int32_t n)
 {
   return bits_to_float((uint32_t)(n + 127) << 23);
 }
@@ -50,7 +45,7 @@ INLINE float pow2i(int32_t n)
 /* Writes x = n·ln2 + r with |r| ≤ ln2/2 and returns e^r − 1 (Taylor to r⁷: the
  * remainder is below 1e-8 relative). ln2 is split in two so that n·ln2_hi is
  * exact. Valid for |x| < 2^21·ln2. */
-INLINE float reduce_exp(float x, int32_t *n)
+AL_INLINE float reduce_exp(float x, int32_t *n)
 {
   const float magic = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
   float t = x * 1.44269504f + magic;
@@ -65,7 +60,7 @@ INLINE float reduce_exp(float x, int32_t *n)
  * -ffast-math; this can, and its results do not depend on the libm. 2^n is
  * applied in two halves so that subnormal results and e^88.7 both come out
  * right; NaN propagates. */
-INLINE float exp_f(float x)
+AL_INLINE float exp_f(float x)
 {
   float xc = sel(x < -104.0f, -104.0f, x); /* e^-104 rounds to 0 */
   xc = sel(xc > 89.0f, 89.0f, xc);          /* e^89 overflows to inf */
@@ -76,7 +71,7 @@ INLINE float exp_f(float x)
 }
 
 /* e^x − 1 within about 2 ulp, accurate near 0: 2^n·(p + 1 − 2^-n). */
-INLINE float expm1_f(float x)
+AL_INLINE float expm1_f(float x)
 {
   float xc = sel(x < -30.0f, -30.0f, x); /* e^-30 − 1 is −1 in float */
   xc = sel(xc > 89.0f, 89.0f, xc);
@@ -90,7 +85,7 @@ INLINE float expm1_f(float x)
 /* σ(z), and σ(−z) in *neg, without overflow: e = e^-|z| ≤ 1, 1/(1 + e) is the
  * larger of the two and e/(1 + e) the smaller. σ(−z) this way avoids the
  * cancellation of 1 − σ(z) for large z. */
-INLINE float sigm2(float z, float *neg)
+AL_INLINE float sigm2(float z, float *neg)
 {
   float e = exp_f(-fabsf(z));
   float s = 1.0f / (1.0f + e);
@@ -98,7 +93,7 @@ INLINE float sigm2(float z, float *neg)
   return sel(z >= 0.0f, s, e * s);
 }
 
-INLINE float sigm(float z)
+AL_INLINE float sigm(float z)
 {
   float neg;
   return sigm2(z, &neg);
@@ -106,7 +101,7 @@ INLINE float sigm(float z)
 
 /* σ'(z) = σ(z)σ(−z), accurate in both tails, where y(1 − y) from a rounded y loses
  * its digits once y is near 1. */
-INLINE float dsigm(float z)
+AL_INLINE float dsigm(float z)
 {
   float neg;
   return sigm2(z, &neg) * neg;
@@ -122,8 +117,8 @@ INLINE float dsigm(float z)
 /* ---- Scalar forms ---------------------------------------------------------
  * f(x, p) and df(x, y, p) with y = f(x); the kinks follow PyTorch's conventions. */
 
-INLINE float identity_f(float x, const float *p) { (void)p; return x; }
-INLINE float identity_df(float x, float y, const float *p)
+AL_INLINE float identity_f(float x, const float *p) { (void)p; return x; }
+AL_INLINE float identity_df(float x, float y, const float *p)
 {
   (void)x, (void)y, (void)p;
   return 1.0f;
@@ -131,29 +126,29 @@ INLINE float identity_df(float x, float y, const float *p)
 
 /* NaN stays NaN (the last arm), so a diverged input is not hidden as 0. The forms
  * with sel, not ?:, are what let these loops vectorise (see sel). */
-INLINE float step_f(float x, const float *p)
+AL_INLINE float step_f(float x, const float *p)
 {
   (void)p;
   return sel(x > 0.0f, 1.0f, sel(x <= 0.0f, 0.0f, x));
 }
 /* The true derivative is 0; a surrogate, when on, stands in for it. With k = 0 the
  * sigmoid surrogate is exactly 0, so it needs no test of its own. */
-INLINE float step_df(float x, float y, const float *p)
+AL_INLINE float step_df(float x, float y, const float *p)
 {
   (void)y;
   float st = fabsf(x) <= 1.0f ? 1.0f : 0.0f;
   return sel(p[0] != 0.0f, st, p[1] * dsigm(p[1] * x));
 }
 
-INLINE float sigmoid_f(float x, const float *p) { (void)p; return sigm(x); }
-INLINE float sigmoid_df(float x, float y, const float *p)
+AL_INLINE float sigmoid_f(float x, const float *p) { (void)p; return sigm(x); }
+AL_INLINE float sigmoid_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return dsigm(x);
 }
 
 /* tanh|x| = −m/(m + 2) with m = e^{−2|x|} − 1: no overflow, no cancellation near 0. */
-INLINE float tanh_f(float x, const float *p)
+AL_INLINE float tanh_f(float x, const float *p)
 {
   (void)p;
   float m = expm1_f(-2.0f * fabsf(x));
@@ -161,7 +156,7 @@ INLINE float tanh_f(float x, const float *p)
 }
 /* 1 − tanh² = 4e/(1 + e)² with e = e^{−2|x|}, from x: 1 − y² from the rounded y
  * has no correct digit left once |x| passes about 9. */
-INLINE float tanh_df(float x, float y, const float *p)
+AL_INLINE float tanh_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float e = exp_f(-2.0f * fabsf(x));
@@ -170,33 +165,33 @@ INLINE float tanh_df(float x, float y, const float *p)
 }
 
 /* NaN and −0 come through as they are (x < 0 is false for both). */
-INLINE float relu_f(float x, const float *p) { (void)p; return sel(x < 0.0f, 0.0f, x); }
-INLINE float relu_df(float x, float y, const float *p)
+AL_INLINE float relu_f(float x, const float *p) { (void)p; return sel(x < 0.0f, 0.0f, x); }
+AL_INLINE float relu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel(x > 0.0f, 1.0f, 0.0f);
 }
 
 /* Negative slope s: leaky_relu, prelu and rrelu (evaluation mode) share these. */
-INLINE float slope_f(float x, float s) { return sel(x > 0.0f, x, s * x); }
-INLINE float slope_df(float x, float s) { return sel(x > 0.0f, 1.0f, s); }
+AL_INLINE float slope_f(float x, float s) { return sel(x > 0.0f, x, s * x); }
+AL_INLINE float slope_df(float x, float s) { return sel(x > 0.0f, 1.0f, s); }
 
-INLINE float leaky_relu_f(float x, const float *p) { return slope_f(x, p[0]); }
-INLINE float leaky_relu_df(float x, float y, const float *p)
+AL_INLINE float leaky_relu_f(float x, const float *p) { return slope_f(x, p[0]); }
+AL_INLINE float leaky_relu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, p[0]);
 }
 
-INLINE float prelu_f(float x, const float *p) { return slope_f(x, p[0]); }
-INLINE float prelu_df(float x, float y, const float *p)
+AL_INLINE float prelu_f(float x, const float *p) { return slope_f(x, p[0]); }
+AL_INLINE float prelu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, p[0]);
 }
 
-INLINE float rrelu_f(float x, const float *p) { return slope_f(x, 0.5f * (p[0] + p[1])); }
-INLINE float rrelu_df(float x, float y, const float *p)
+AL_INLINE float rrelu_f(float x, const float *p) { return slope_f(x, 0.5f * (p[0] + p[1])); }
+AL_INLINE float rrelu_df(float x, float y, const float *p)
 {
   (void)y;
   return slope_df(x, 0.5f * (p[0] + p[1]));
@@ -204,54 +199,54 @@ INLINE float rrelu_df(float x, float y, const float *p)
 
 /* The derivatives of the exponential family use α·e^x from x, not y + α, which
  * would cancel for very negative x. */
-INLINE float elu_f(float x, const float *p) { return sel(x > 0.0f, x, p[0] * expm1_f(x)); }
-INLINE float elu_df(float x, float y, const float *p)
+AL_INLINE float elu_f(float x, const float *p) { return sel(x > 0.0f, x, p[0] * expm1_f(x)); }
+AL_INLINE float elu_df(float x, float y, const float *p)
 {
   (void)y;
   return sel(x > 0.0f, 1.0f, p[0] * exp_f(x));
 }
 
-INLINE float selu_f(float x, const float *p)
+AL_INLINE float selu_f(float x, const float *p)
 {
   (void)p;
   return SELU_LAMBDA * sel(x > 0.0f, x, SELU_ALPHA * expm1_f(x));
 }
-INLINE float selu_df(float x, float y, const float *p)
+AL_INLINE float selu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return SELU_LAMBDA * sel(x > 0.0f, 1.0f, SELU_ALPHA * exp_f(x));
 }
 
 /* max(0, x) + min(0, α(e^{x/α} − 1)) is x for x > 0 and the second term otherwise. */
-INLINE float celu_f(float x, const float *p)
+AL_INLINE float celu_f(float x, const float *p)
 {
   return sel(x > 0.0f, x, p[0] * expm1_f(x / p[0]));
 }
-INLINE float celu_df(float x, float y, const float *p)
+AL_INLINE float celu_df(float x, float y, const float *p)
 {
   (void)y;
   return sel(x > 0.0f, 1.0f, exp_f(x / p[0]));
 }
 
 /* Φ(x) = erfc(−x/√2)/2: for x < 0, 1 + erf would cancel. */
-INLINE float gelu_f(float x, const float *p)
+AL_INLINE float gelu_f(float x, const float *p)
 {
   (void)p;
   return 0.5f * x * erfcf(-x * SQRT1_2);
 }
-INLINE float gelu_df(float x, float y, const float *p)
+AL_INLINE float gelu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return 0.5f * erfcf(-x * SQRT1_2) + x * INV_SQRT_2PI * exp_f(-0.5f * x * x);
 }
 
 /* ½(1 + tanh u) = σ(2u), which does not cancel for x < 0. */
-INLINE float gelu_tanh_f(float x, const float *p)
+AL_INLINE float gelu_tanh_f(float x, const float *p)
 {
   (void)p;
   return x * sigm(2.0f * SQRT_2_PI * (x + GELU_C * x * x * x));
 }
-INLINE float gelu_tanh_df(float x, float y, const float *p)
+AL_INLINE float gelu_tanh_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float v = 2.0f * SQRT_2_PI * (x + GELU_C * x * x * x);
@@ -260,8 +255,8 @@ INLINE float gelu_tanh_df(float x, float y, const float *p)
   return s + x * 2.0f * s * neg * du;
 }
 
-INLINE float silu_f(float x, const float *p) { (void)p; return x * sigm(x); }
-INLINE float silu_df(float x, float y, const float *p)
+AL_INLINE float silu_f(float x, const float *p) { (void)p; return x * sigm(x); }
+AL_INLINE float silu_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float neg, s = sigm2(x, &neg);
@@ -271,7 +266,7 @@ INLINE float silu_df(float x, float y, const float *p)
 /* t = tanh(softplus x) = m/(m + 2) with m = e^x(e^x + 2); for x ≥ 0 divided through
  * by e^{2x} so that only e^{−|x|} ≤ 1 appears. 1 − t is formed directly (it is
  * 2/(m + 2)), since it is small exactly where t is near 1. */
-INLINE float mish_t(float x, float *one_minus_t)
+AL_INLINE float mish_t(float x, float *one_minus_t)
 {
   float e = exp_f(-fabsf(x));
   float m = e * (e + 2.0f);
@@ -279,13 +274,13 @@ INLINE float mish_t(float x, float *one_minus_t)
   *one_minus_t = sel(x >= 0.0f, 2.0f * e * e / den, 2.0f / (m + 2.0f));
   return sel(x >= 0.0f, (1.0f + 2.0f * e) / den, m / (m + 2.0f));
 }
-INLINE float mish_f(float x, const float *p)
+AL_INLINE float mish_f(float x, const float *p)
 {
   (void)p;
   float omt;
   return x * mish_t(x, &omt);
 }
-INLINE float mish_df(float x, float y, const float *p)
+AL_INLINE float mish_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float omt;
@@ -294,55 +289,55 @@ INLINE float mish_df(float x, float y, const float *p)
 }
 
 /* log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}); linear once βx passes the threshold. */
-INLINE float softplus_f(float x, const float *p)
+AL_INLINE float softplus_f(float x, const float *p)
 {
   float z = p[0] * x;
   float sp = ((z > 0.0f ? z : 0.0f) + log1pf(exp_f(-fabsf(z)))) / p[0];
   return sel(z > p[1], x, sp);
 }
-INLINE float softplus_df(float x, float y, const float *p)
+AL_INLINE float softplus_df(float x, float y, const float *p)
 {
   (void)y;
   float z = p[0] * x;
   return sel(z > p[1], 1.0f, sigm(z));
 }
 
-INLINE float softsign_f(float x, const float *p) { (void)p; return x / (1.0f + fabsf(x)); }
+AL_INLINE float softsign_f(float x, const float *p) { (void)p; return x / (1.0f + fabsf(x)); }
 /* From x: (1 − |y|)² would lose digits as |y| → 1. */
-INLINE float softsign_df(float x, float y, const float *p)
+AL_INLINE float softsign_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   float a = 1.0f + fabsf(x);
   return 1.0f / (a * a);
 }
 
-INLINE float hardtanh_f(float x, const float *p)
+AL_INLINE float hardtanh_f(float x, const float *p)
 {
   return sel(x < p[0], p[0], sel(x > p[1], p[1], x));
 }
-INLINE float hardtanh_df(float x, float y, const float *p)
+AL_INLINE float hardtanh_df(float x, float y, const float *p)
 {
   (void)y;
   return sel((x > p[0]) & (x < p[1]), 1.0f, 0.0f);
 }
 
 /* clamp(x + 3, 0, 6)/6 as PyTorch computes it: exact 0, 1/2 and 1. */
-INLINE float hardsigmoid_f(float x, const float *p)
+AL_INLINE float hardsigmoid_f(float x, const float *p)
 {
   (void)p;
   float v = x + 3.0f;
   return sel(v < 0.0f, 0.0f, sel(v > 6.0f, 6.0f, v)) / 6.0f;
 }
-INLINE float hardsigmoid_df(float x, float y, const float *p)
+AL_INLINE float hardsigmoid_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel((x > -3.0f) & (x < 3.0f), 1.0f / 6.0f, 0.0f);
 }
 
-INLINE float hardswish_f(float x, const float *p) { return x * hardsigmoid_f(x, p); }
+AL_INLINE float hardswish_f(float x, const float *p) { return x * hardsigmoid_f(x, p); }
 /* PyTorch ≥ 2.7 (pull 148049): 0 for x ≤ −3, 1 for x ≥ 3, so each kink takes the
  * value of its outer piece. Earlier versions gave −1/2 and 3/2 there. */
-INLINE float hardswish_df(float x, float y, const float *p)
+AL_INLINE float hardswish_df(float x, float y, const float *p)
 {
   (void)y, (void)p;
   return sel(x <= -3.0f, 0.0f, sel(x < 3.0f, (2.0f * x + 3.0f) / 6.0f, 1.0f));
@@ -350,26 +345,7 @@ INLINE float hardswish_df(float x, float y, const float *p)
 
 /* ---- Array kernels ------------------------------------------------------- */
 
-/* GCC at -O2 vectorises only loops whose trip count is known and which need no
- * run-time alias check: so the loops go in fixed blocks with a scalar tail, and
- * ivdep records that outputs alias inputs at most exactly (in place). At -O3 GCC
- * would first unroll a 16-trip block completely and then fail to vectorise the
- * straight-line code for some rows (relu, hardtanh ran scalar): "unroll 1" keeps the
- * block a loop for the vectoriser. */
-#define BLOCK 16
-#if defined(__GNUC__) && !defined(__clang__)
-#define IVDEP _Pragma("GCC ivdep") _Pragma("GCC unroll 1")
-#else
-#define IVDEP
-#endif
-#define EACH(n, i, stmt)                                              \
-  do {                                                                \
-    size_t b_ = 0;                                                    \
-    for (; b_ + BLOCK <= (n); b_ += BLOCK) {                          \
-      IVDEP for (size_t i = b_; i < b_ + BLOCK; i++) { stmt; }        \
-    }                                                                 \
-    for (size_t i = b_; i < (n); i++) { stmt; }                       \
-  } while (0)
+/* Every kernel below runs its loops in AL_EACH (al_vec.h). */
 
 /* The parameters in a local array: the loops can then keep them in registers,
  * where through p every store to y might have changed them. */
@@ -379,39 +355,30 @@ static void load_params(float q[AL_ACT_MAX_PARAMS], const al_act *self, const fl
     q[k] = k < self->nparams ? p[k] : 0.0f;
 }
 
-/* Each array kernel is compiled three times, for SSE2 (any x86-64), AVX2 and AVX-512,
- * and the loader picks the widest the processor has: 2-3x on the exp-based rows.
- * The results are the same bits on every path (no fast-math, and ISO C mode keeps
- * a·b + c unfused), NaN payloads aside. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__x86_64__) && \
-    defined(__GLIBC__) && !defined(AL_NO_CLONES)
-#define CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
-#else
-#define CLONES
-#endif
-
-#define ELEMENTWISE(fn)                                                                \
-  CLONES static void fn##_forward(const al_act *self, float *y, const float *x, size_t rows,  \
-                           size_t cols, const float *p)                                \
-  {                                                                                    \
-    float q[AL_ACT_MAX_PARAMS];                                                        \
-    load_params(q, self, p);                                                           \
-    EACH(rows * cols, i, y[i] = fn##_f(x[i], q));                                      \
-  }                                                                                    \
-  CLONES static void fn##_derivative(const al_act *self, float *d, const float *x,            \
-                              const float *y, size_t n, const float *p)                \
-  {                                                                                    \
-    float q[AL_ACT_MAX_PARAMS];                                                        \
-    load_params(q, self, p);                                                           \
-    EACH(n, i, d[i] = fn##_df(x[i], y[i], q));                                         \
-  }                                                                                    \
-  CLONES static void fn##_backward(const al_act *self, float *dx, const float *x,             \
-                            const float *y, const float *dy, size_t rows, size_t cols, \
-                            const float *p)                                            \
-  {                                                                                    \
-    float q[AL_ACT_MAX_PARAMS];                                                        \
-    load_params(q, self, p);                                                           \
-    EACH(rows * cols, i, dx[i] = dy[i] * fn##_df(x[i], y[i], q));                      \
+/* Each array kernel is compiled for SSE2, AVX2 and AVX-512 (AL_CLONES): 2-3x on the
+ * exp-based rows where the processor has the wider units, with the same results. */
+#define ELEMENTWISE(fn)                                                                 \
+  AL_CLONES static void fn##_forward(const al_act *self, float *y, const float *x,      \
+                                     size_t rows, size_t cols, const float *p)          \
+  {                                                                                     \
+    float q[AL_ACT_MAX_PARAMS];                                                         \
+    load_params(q, self, p);                                                            \
+    AL_EACH(rows * cols, i, y[i] = fn##_f(x[i], q));                                    \
+  }                                                                                     \
+  AL_CLONES static void fn##_derivative(const al_act *self, float *d, const float *x,   \
+                                        const float *y, size_t n, const float *p)       \
+  {                                                                                     \
+    float q[AL_ACT_MAX_PARAMS];                                                         \
+    load_params(q, self, p);                                                            \
+    AL_EACH(n, i, d[i] = fn##_df(x[i], y[i], q));                                       \
+  }                                                                                     \
+  AL_CLONES static void fn##_backward(const al_act *self, float *dx, const float *x,    \
+                                      const float *y, const float *dy, size_t rows,     \
+                                      size_t cols, const float *p)                      \
+  {                                                                                     \
+    float q[AL_ACT_MAX_PARAMS];                                                         \
+    load_params(q, self, p);                                                            \
+    AL_EACH(rows * cols, i, dx[i] = dy[i] * fn##_df(x[i], y[i], q));                    \
   }
 
 ELEMENTWISE(identity)
@@ -444,21 +411,29 @@ static float row_max(const float *x, size_t cols)
   return m;
 }
 
-/* Row-wise, stable: e^{x−max} never overflows and the largest term is 1. */
-static void softmax_forward(const al_act *self, float *y, const float *x, size_t rows,
-                            size_t cols, const float *p)
+/* Row-wise, stable: e^{x−max} never overflows and the largest term is 1. The exps run
+ * over the whole block in one vector loop (rows of 10 classes would each be a scalar
+ * tail): y = x − max row by row first, then y = e^y; the same values as e^{x−max}. */
+AL_CLONES static void softmax_forward(const al_act *self, float *y, const float *x,
+                                      size_t rows, size_t cols, const float *p)
 {
   (void)self, (void)p;
-  for (size_t r = 0; r < rows && cols > 0; r++) {
+  if (cols == 0)
+    return;
+  for (size_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
     float *yr = y + r * cols;
     float m = row_max(xr, cols);
-    EACH(cols, j, yr[j] = exp_f(xr[j] - m));
+    AL_EACH(cols, j, yr[j] = xr[j] - m);
+  }
+  AL_EACH(rows * cols, i, y[i] = exp_f(y[i]));
+  for (size_t r = 0; r < rows; r++) {
+    float *yr = y + r * cols;
     float s = 0.0f;
     for (size_t j = 0; j < cols; j++)
       s += yr[j];
     float inv = 1.0f / s;
-    EACH(cols, j, yr[j] *= inv);
+    AL_EACH(cols, j, yr[j] *= inv);
   }
 }
 
@@ -473,7 +448,7 @@ static void softmax_backward(const al_act *self, float *dx, const float *x, cons
     float dot = 0.0f;
     for (size_t j = 0; j < cols; j++)
       dot += dyr[j] * yr[j];
-    EACH(cols, j, dxr[j] = yr[j] * (dyr[j] - dot));
+    AL_EACH(cols, j, dxr[j] = yr[j] * (dyr[j] - dot));
   }
 }
 
@@ -491,7 +466,7 @@ static void log_softmax_forward(const al_act *self, float *y, const float *x, si
       s += exp_f(xr[j] - m);
     float ls = logf(s);
     /* (x − m) − log s: x − m is exact near the maximum, where m + log s would round. */
-    EACH(cols, j, yr[j] = (xr[j] - m) - ls);
+    AL_EACH(cols, j, yr[j] = (xr[j] - m) - ls);
   }
 }
 
@@ -507,7 +482,7 @@ static void log_softmax_backward(const al_act *self, float *dx, const float *x,
     float sum = 0.0f;
     for (size_t j = 0; j < cols; j++)
       sum += dyr[j];
-    EACH(cols, j, dxr[j] = dyr[j] - exp_f(yr[j]) * sum);
+    AL_EACH(cols, j, dxr[j] = dyr[j] - exp_f(yr[j]) * sum);
   }
 }
 

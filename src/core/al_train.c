@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "al_train.h"
+#include "al_vec.h"
 
 void al_train_opts_default(al_train_opts *o)
 {
@@ -88,7 +89,6 @@ static void softmax_xent(double *sum, al_mat *dz, const al_mat *z, const al_mat 
   double acc = 0.0;
   for (size_t i = 0; i < rows; i++) {
     const float *zr = z->data + i * cols, *pr = p->data + i * cols, *tr = t->data + i * cols;
-    float *dr = dz->data + i * cols;
     size_t k = 0;
     double tz = 0.0;
     for (size_t j = 0; j < cols; j++) {
@@ -96,10 +96,12 @@ static void softmax_xent(double *sum, al_mat *dz, const al_mat *z, const al_mat 
       tz += (double)tr[j] * (double)zr[j];
     }
     acc += ((double)zr[k] - (double)logf(pr[k])) - tz;
-    for (size_t j = 0; j < cols; j++)
-      dr[j] = scale * (pr[j] - tr[j]);
   }
   *sum = acc;
+  /* over the whole block at once: rows of 10 would each be a scalar loop */
+  float *restrict d = dz->data;
+  const float *restrict pp = p->data, *restrict tt = t->data;
+  AL_EACH(rows * cols, k, d[k] = scale * (pp[k] - tt[k]));
 }
 
 /* Loss of the last forward of x against t; dz (may be NULL) receives scale · ∂sum/∂z. */

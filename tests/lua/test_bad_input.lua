@@ -238,12 +238,12 @@ local option_cases = {
     { "bad option 'classes' to 'data' (integer above every label (and at most 256) expected, got 2)" } },
   { "network inputs not matching the data", NET ..
       "actlab.train(actlab.mlp{inputs = 5, hidden = {3}, outputs = 2}, data, {lr = 0.1, epochs = 1, batch = 2})",
-    { "train: in = 4 input features, the network takes 5" } },
+    { "bad argument #2 to 'train' (training data of 5 inputs expected for this network, got 4)" } },
   { "network outputs not matching the classes", NET ..
       "actlab.train(actlab.mlp{inputs = 4, hidden = {3}, outputs = 3}, data, {lr = 0.1, epochs = 1, batch = 2})",
-    { "train: out = 2 target columns, the network gives 3" } },
+    { "bad argument #2 to 'train' (training data: labels 0 to 2 expected for a network of 3 outputs, got labels of 2 classes)" } },
   { "a loaded model on data of another shape", NET .. "actlab.train(actlab.load('good.model'), data, {lr = 0.1, epochs = 1, batch = 2})",
-    { "train: in = 4 input features, the network takes 16" } },
+    { "bad argument #2 to 'train' (training data of 16 inputs expected for this network, got 4)" } },
   { "forward with the wrong width", NET .. "net:forward(actlab.matrix(2, 5))",
     { "bad argument #1 to 'forward' (matrix of 4 columns expected, got 5)" } },
 }

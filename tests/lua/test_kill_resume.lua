@@ -16,11 +16,34 @@ local MIN_KILLS, MAX_ATTEMPTS = 10, 60
 -- The random moments are drawn from a fixed seed: a failure can be replayed.
 math.randomseed(tonumber(os.getenv("ACTLAB_KILL_SEED") or "") or 20261122)
 
--- About 0.3 s a run, eight runs: long enough for kills to land in every phase.
 -- wrapper (strace …) goes before the program when given.
-local function cmd(out, wrapper)
+local function cmd_epochs(out, epochs, wrapper)
   return "OPENBLAS_NUM_THREADS=1 exec " .. (wrapper or "") .. q(BIN) .. " " .. q(FIXTURE) ..
-    " --out " .. q(out) .. " --threads 1 --epochs 400"
+    " --out " .. q(out) .. " --threads 1 --epochs " .. epochs
+end
+
+local function now()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
+-- About 0.3 s a run, eight runs: long enough for kills to land in every phase. Training
+-- speed differs tenfold between builds (sanitizers, optimisation, the core's own speed),
+-- so the epochs are scaled from a timed run of 400, never below 400.
+local EPOCHS = (function()
+  local dir = TMP .. "/calibrate"
+  local t0 = now()
+  local out, status = T.run(cmd_epochs(dir, 400))
+  local dt = now() - t0
+  os.execute("rm -rf " .. q(dir))
+  if status ~= 0 or not dt or dt <= 0 then return 400 end
+  return math.max(400, math.min(20000, math.floor(400 * 2.4 / dt / 100 + 0.5) * 100))
+end)()
+
+local function cmd(out, wrapper)
+  return cmd_epochs(out, EPOCHS, wrapper)
 end
 
 local function read(path)
@@ -160,6 +183,7 @@ T.test("killed with SIGKILL at random moments and resumed: the rows of an uninte
   print(string.format("      %d kills (%d during a write) in %d attempts, %d restarts; " ..
     "%d of 8 runs complete before the last resume", kills, mid_write, attempt, restarts,
     run_files(out)))
+  print(string.format("      (%d epochs a run)", EPOCHS))
   T.assert_true(kills >= MIN_KILLS, string.format("%d kills landed in %d attempts", kills, attempt))
   if HAVE_STRACE then
     T.assert_true(mid_write >= 1, "no kill landed during a write in " .. attempt .. " attempts")

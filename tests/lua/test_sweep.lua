@@ -349,6 +349,102 @@ T.test("sweep.plan numbers the runs and applies --shard and --only without runni
   T.assert_eq(idx, { 4, 6 })
 end)
 
+-- A plan of 2 data sets × 3 seeds for the filter tests (no runner is ever called).
+local function filter_plan(argv)
+  local def = { experiment = "f", run = function() error("must not run") end,
+    grid = { { "dataset", { "mnist", "fashion-mnist" } }, { "seed", { 1, 2, 3 } } } }
+  return sweep.plan(def, options.parse(argv))
+end
+
+T.test("--only with a value no run has is an error listing the values the key takes", function()
+  T.assert_error_eq(function() filter_plan{ "--only", "dataset=fashion_mnist" } end,
+    "--only dataset=fashion_mnist: no run has dataset = fashion_mnist (values: mnist, fashion-mnist)")
+  T.assert_error_eq(function() filter_plan{ "--only", "seed=1", "--only", "seed=4" } end,
+    "--only seed=4: no run has seed = 4 (values: 1, 2, 3)")
+  T.assert_error_eq(function() filter_plan{ "--only", "colour=red" } end,
+    "--only: unknown key 'colour'; keys of this sweep: act_params, activation, batch, dataset, " ..
+    "depth, epochs, gamma, hidden, init, lr, momentum, seed, train_n")
+  -- numbers still compare as numbers
+  T.assert_eq(#filter_plan{ "--only", "seed=2.0" }.selected, 2)
+end)
+
+T.test("--runs outside 1..N is an error naming the valid range", function()
+  T.assert_error_eq(function() filter_plan{ "--runs", "5-9" } end,
+    "--runs 5-9: no run 7-9 in this sweep (valid: 1-6)")
+  T.assert_error_eq(function() filter_plan{ "--runs", "0,2" } end,
+    "--runs 0,2: no run 0 in this sweep (valid: 1-6)")
+  T.assert_eq(#filter_plan{ "--runs", "1,6" }.selected, 2)
+end)
+
+T.test("filters that each match runs but together none are an error saying so", function()
+  -- mnist is runs 1-3, seed 3 is runs 3 and 6
+  T.assert_error_eq(function() filter_plan{ "--only", "dataset=mnist", "--runs", "4-6" } end,
+    "--only dataset=mnist --runs 4-6: each matches some runs, but no run matches them all")
+  T.assert_error_eq(function()
+    filter_plan{ "--only", "dataset=mnist", "--only", "seed=3", "--runs", "1-2" }
+  end, "--only dataset=mnist --only seed=3 --runs 1-2: each matches some runs, but no run " ..
+    "matches them all")
+  T.assert_eq(#filter_plan{ "--only", "dataset=mnist", "--only", "seed=3" }.selected, 1)
+  -- an empty shard is no error: shards of a filtered sweep may well be empty
+  T.assert_eq(#filter_plan{ "--only", "dataset=mnist", "--runs", "3", "--shard", "1/2" }.selected, 0)
+end)
+
+T.test("option errors are failures: objects whose text is the message alone", function()
+  local failure = require "actlab.failure"
+  local ok, e = pcall(options.parse, { "--shard", "3/2" })
+  T.assert_eq(ok, false)
+  T.assert_true(failure.is(e), "a failure object")
+  T.assert_eq(tostring(e), "--shard: index must be 0..1 for 2 shards, got '3/2'")
+  T.assert_eq("actlab: " .. e, "actlab: --shard: index must be 0..1 for 2 shards, got '3/2'")
+  ok, e = pcall(failure.wrap, function() error("x.lua:3: plain error", 0) end)
+  T.assert_true(failure.is(e), "wrap turns a string error into a failure")
+  T.assert_eq(tostring(e), "plain error")
+end)
+
+T.test("a folder that cannot be created is reported with the system's reason", function()
+  local blocker = TMP .. "/a_file"
+  assert(files.write_atomic(blocker, "x"))
+  T.assert_eq({ files.mkdir_p(blocker .. "/sub/runs") },
+    { nil, "cannot create folder " .. blocker .. "/sub/runs: Not a directory" })
+  T.assert_eq({ files.mkdir_p("/proc/nope/runs") },
+    { nil, "cannot create folder /proc/nope/runs: No such file or directory" })
+  T.assert_eq(files.mkdir_p(TMP .. "/made/a b/c"), true)
+  T.assert_true(files.is_dir(TMP .. "/made/a b/c"), "created, spaces and all")
+end)
+
+T.test("the script's own options are kept apart from the common ones", function()
+  local o = options.parse({ "--out", "x", "--full", "--epochs=30", "--threads", "2", "--tag", "a b" },
+    { { "full", nil, "big" }, { "epochs", "N", "epochs" }, { "tag", "T", "a tag" } })
+  T.assert_eq(o.own_argv, { "--full", "--epochs", "30", "--tag", "a b" })
+end)
+
+T.test("the number of cores is the affinity mask's, whatever OMP_NUM_THREADS says", function()
+  local jobs = require "actlab.jobs"
+  -- independent count: the CPUs this process may run on, from the kernel's own list
+  local f = assert(io.open("/proc/self/status", "r"))
+  local list = f:read("a"):match("Cpus_allowed_list:%s*([^\n]+)")
+  f:close()
+  local n = 0
+  for item in list:gmatch("[^,]+") do
+    local a, b = item:match("^(%d+)%-(%d+)$")
+    if a then n = n + tonumber(b) - tonumber(a) + 1 else n = n + 1 end
+  end
+  T.assert_eq(jobs.cores(), n)
+  if BIN and BIN ~= "" and not FAKE then
+    local text = T.run("OMP_NUM_THREADS=1 " .. T.quote(BIN) .. " -e 'print(require(\"actlab.jobs\").cores())'")
+    T.assert_eq(text, n .. "\n")
+  end
+end)
+
+T.test("--help states how --jobs and --threads combine", function()
+  local o = options.parse({}, nil, "s.lua")
+  T.assert_true(o.help_text:find("By default a sweep runs as many runs at once as the machine " ..
+    "has cores (at most the runs\nleft to do), each in its own process with one BLAS thread", 1, true),
+    o.help_text)
+  T.assert_true(o.help_text:find("--threads N alone (here, or to actlab before the script) " ..
+    "runs one run at a\ntime with N BLAS threads", 1, true), o.help_text)
+end)
+
 ---------------------------------------------------------------------------------------------
 -- A sweep in this process with a made-up runner
 
@@ -391,6 +487,56 @@ local function read_maps(path)
   assert(h, rows)
   return csv.as_maps(h, rows), h
 end
+
+if not FAKE then
+  T.test("the default trainer measures train accuracy and writes the images used as train_n", function()
+    local trainer = require "actlab.trainer"
+    local saved = trainer.dataset
+    -- 30 points of 2 features in 2 classes, held in memory instead of a named data set
+    trainer.dataset = function()
+      local x, y = {}, {}
+      for i = 1, 30 do
+        x[i] = { (i % 2) * 2 - 1 + i / 100, 1 - i / 30 }
+        y[i] = i % 2
+      end
+      return actlab.data{ x = actlab.matrix(x), y = y, classes = 2 }
+    end
+    local out = TMP .. "/trainer"
+    local ok, err = pcall(quietly, function()
+      sweep.run{ experiment = "tr", args = sweep.args{ "--out", out }, log = null,
+        configs = { {}, { eval_train = false } },
+        fixed = { dataset = "points", hidden = { 4 }, epochs = 2, batch = 10 } }
+    end)
+    trainer.dataset = saved
+    assert(ok, err)
+    local rows = read_maps(out .. "/results.csv")
+    T.assert_eq(#rows, 4)
+    for _, r in ipairs(rows) do
+      T.assert_eq(r.train_n, "30", "train_n of run " .. r.run_index)
+      if r.run_index == "1" then
+        T.assert_true(tonumber(r.train_acc) and tonumber(r.train_loss), "train measured by default")
+      else
+        T.assert_eq(r.train_acc, "", "eval_train = false leaves train_acc unmeasured")
+      end
+    end
+  end)
+end
+
+T.test("a train_n of 0 (all) that the runner does not resolve is left empty, not 0", function()
+  local out = TMP .. "/train_n"
+  quietly(function()
+    sweep.run{ experiment = "tn", args = sweep.args{ "--out", out }, log = null,
+      configs = { { train_n = 0 }, { train_n = 0, resolve = true }, { train_n = 50 } },
+      run = function(cfg, ctx)
+        if cfg.resolve then ctx.columns.train_n = 1234 end
+        local row = { epoch = 1, test_acc = 0.5 }
+        ctx.report(row)
+        return row, "ok"
+      end }
+  end)
+  local rows = read_maps(out .. "/results.csv")
+  T.assert_eq({ rows[1].train_n, rows[2].train_n, rows[3].train_n }, { "", "1234", "50" })
+end)
 
 T.test("an error is recorded with its message and the sweep goes on", function()
   local out, calls = TMP .. "/inproc1", {}
@@ -522,15 +668,39 @@ if not BIN or BIN == "" then
   return
 end
 
--- Long enough (about 0.1 s a run) for a kill to land in the middle of the sweep.
-local EPOCHS = "200"
-
-local function cmd(out, extra)
-  local c = { BIN, FIXTURE, "--out", out, "--threads", "1", "--epochs", EPOCHS }
+-- The fixture as a command line: one process, one BLAS thread (unless threads says
+-- otherwise: false for the sweep's defaults).
+local function cmd_with(out, epochs, extra, threads)
+  local c = { BIN, FIXTURE, "--out", out, "--epochs", epochs }
+  if threads ~= false then c[#c + 1] = "--threads"; c[#c + 1] = threads or "1" end
   if FAKE then c[#c + 1] = "--fake" end
   for _, a in ipairs(extra or {}) do c[#c + 1] = a end
   for i, s in ipairs(c) do c[i] = T.quote(s) end
   return table.concat(c, " ")
+end
+
+local function now()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
+-- Long enough (about 0.1 s a run) for a kill to land in the middle of the sweep: the
+-- epochs are scaled from a timed run of 200 (never fewer), since training speed differs
+-- tenfold between builds.
+local EPOCHS = (function()
+  local dir = TMP .. "/calibrate"
+  local t0 = now()
+  local _, code = T.run(cmd_with(dir, "200"))
+  local dt = now() - t0
+  os.execute("rm -rf " .. T.quote(dir))
+  if code ~= 0 or not dt or dt <= 0 then return "200" end
+  return tostring(math.max(200, math.min(10000, math.floor(200 * 0.8 / dt / 100 + 0.5) * 100)))
+end)()
+
+local function cmd(out, extra)
+  return cmd_with(out, EPOCHS, extra)
 end
 
 -- Columns that differ between two runs of the same computation.
@@ -622,6 +792,39 @@ T.test("an unknown option stops the script with the list of valid ones", functio
   T.assert_true(text:find("unknown option '--bogus'; valid options: --out", 1, true), text)
 end)
 
+if not FAKE then
+  T.test("command-line and setup errors print 'actlab: message' alone, exit 1, write nothing", function()
+    local cases = {
+      { { "--shard", "3/2" }, "--shard: index must be 0..1 for 2 shards, got '3/2'" },
+      { { "--bogus" }, "unknown option '--bogus'; valid options: --out, --dry-run, --missing, " ..
+        "--shard, --only, --runs, --retry-failed, --threads, --jobs, --help, --epochs, --fake" },
+      { { "--only", "activation=sigmoid" }, "--only activation=sigmoid: no run has activation = " ..
+        "sigmoid (values: relu, tanh, leaky_relu, no_such_act)" },
+      { { "--runs", "7-9" }, "--runs 7-9: no run 9 in this sweep (valid: 1-8)" },
+      { { "--only", "activation=tanh", "--runs", "1" }, "--only activation=tanh --runs 1: each " ..
+        "matches some runs, but no run matches them all" },
+    }
+    for _, c in ipairs(cases) do
+      local out = TMP .. "/refused"
+      local text, code = T.run(cmd_with(out, "2", c[1], false))
+      T.assert_eq({ text, code }, { "actlab: " .. c[2] .. "\n", 1 }, table.concat(c[1], " "))
+      T.assert_eq(files.exists(out), false, "nothing written for " .. table.concat(c[1], " "))
+    end
+    local text, code = T.run(cmd_with("/proc/nope", "2", nil, false))
+    T.assert_eq({ text, code },
+      { "actlab: cannot create folder /proc/nope/runs: No such file or directory\n", 1 })
+    -- a data set that is not there stops the sweep before any run, naming the run
+    local script = TMP .. "/needs_data.lua"
+    assert(files.write_atomic(script, 'require("actlab.sweep").run{ experiment = "nd", ' ..
+      'grid = { { "seed", { 1, 2 } } }, fixed = { dataset = "mnist", hidden = { 4 } } }\n'))
+    text, code = T.run("ACTLAB_DATA=/nonexistent " .. T.quote(BIN) .. " " .. T.quote(script) ..
+      " --out " .. T.quote(TMP .. "/needs_data"))
+    T.assert_eq(code, 1, text)
+    T.assert_true(text:find("^actlab: data set 'mnist' for run 1: mnist: /nonexistent/mnist/" ..
+      "train%-images%-idx3%-ubyte not found[^\n]*\n$"), text)
+  end)
+end
+
 -- Starts a command in the background; returns a function that reads its exit code
 -- (nil while running) and the process id.
 local function background(c, name)
@@ -702,6 +905,58 @@ T.test("--jobs 2 gives the rows of a one-process run", function()
   T.assert_eq(code, 0, text)
   T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
 end)
+
+if not FAKE then
+  T.test("by default a sweep runs one process per core with one BLAS thread each", function()
+    local jobs = require "actlab.jobs"
+    local out = TMP .. "/default"
+    local text, code = T.run(cmd_with(out, EPOCHS, nil, false))
+    T.assert_eq(code, 0, text)
+    local n = math.min(jobs.cores(), 8)
+    T.assert_true(text:find(string.format("0 already complete, 8 to run (%d at a time, 1 BLAS " ..
+      "thread each)", n), 1, true), text)
+    T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+    for _, r in ipairs(read_maps(out .. "/results.csv")) do
+      T.assert_eq(r.blas_threads, "1", "run " .. r.run_index)
+    end
+  end)
+
+  T.test("--threads N alone, to the sweep or to the program, keeps one process of N threads", function()
+    -- REF is complete: nothing runs, the plan is announced all the same
+    local text, code = T.run(cmd_with(REF, EPOCHS, nil, "2"))
+    T.assert_eq(code, 0, text)
+    T.assert_true(text:find("8 already complete, 0 to run (1 at a time, 2 BLAS threads each)",
+      1, true), text)
+    text, code = T.run(T.quote(BIN) .. " --threads 3 " .. T.quote(FIXTURE) .. " --out " ..
+      T.quote(REF) .. " --epochs " .. EPOCHS)
+    T.assert_eq(code, 0, text)
+    T.assert_true(text:find("(1 at a time, 3 BLAS threads each)", 1, true), text)
+  end)
+
+  T.test("status prints the command that reruns runs: the script and its own options", function()
+    -- the fixture's failed run 8, from a relative script path given in the source folder
+    local out = TMP .. "/status_cmd"
+    local rel = "tests/lua/fixtures/tiny_sweep.lua"
+    local text, code = T.run("cd " .. T.quote(SRC) .. " && " .. T.quote(BIN) .. " " .. rel ..
+      " --out " .. T.quote(out) .. " --epochs 3 --runs 8")
+    T.assert_eq(code, 0, text)
+    local plan_rows = read_maps(out .. "/plan.csv")
+    local abs = (SRC:sub(1, 1) == "/" and SRC or files.cwd() .. "/" .. SRC:gsub("^%./", "")) ..
+      "/" .. rel
+    T.assert_eq({ plan_rows[1].script, plan_rows[1].script_path, plan_rows[1].script_options },
+      { rel, abs, "--epochs 3" })
+    local status = T.quote(BIN) .. " status " .. T.quote(out)
+    -- from the folder it was run in, the path as given; from elsewhere, the absolute one
+    text = T.run("cd " .. T.quote(SRC) .. " && " .. status)
+    T.assert_true(text:find("\nfailed runs (once the cause is fixed): rerun them with: actlab " ..
+      rel .. " --epochs 3 --out " .. out .. " --runs 8 --retry-failed\n", 1, true), text)
+    T.assert_true(text:find("\nmissing runs: rerun them with: actlab " .. rel .. " --epochs 3 " ..
+      "--out " .. out .. " --runs 1-7\n", 1, true), text)
+    text = T.run("cd / && " .. status)
+    T.assert_true(text:find("rerun them with: actlab " .. abs .. " --epochs 3 --out " .. out ..
+      " --runs 8 --retry-failed\n", 1, true), text)
+  end)
+end
 
 T.test("shards into one folder, merged, equal the one-machine run", function()
   local out = TMP .. "/shards"

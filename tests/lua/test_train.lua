@@ -97,6 +97,27 @@ T.test("a huge learning rate diverges as a result, not an error", function()
   T.assert_eq(status, "diverged")
   T.assert_eq(row.status, "diverged")
   T.assert_eq(math.type(row.diverged_layer), "integer")
+  -- numbered like row.layers (dense layers), the net position given separately
+  local net = actlab.net{inputs = 2, seed = 1, layers = {{"dense", 3}, {"act", "relu"},
+    {"dense", 1}, {"act", "sigmoid"}}}
+  row = actlab.train(net, xor, {lr = 1e30, batch = 4, epochs = 20})
+  local dense_of = {[1] = 1, [2] = 1, [3] = 2, [4] = 2}
+  T.assert_eq(row.diverged_layer, dense_of[row.diverged_net_layer], "dense layer of net layer")
+end)
+
+T.test("labels or targets that do not fit the network say so in the user's terms", function()
+  local x = actlab.matrix{{0, 0}, {0, 1}, {1, 0}, {1, 1}}
+  local two = actlab.mlp{inputs = 2, hidden = {3}, outputs = 2, seed = 1}
+  T.assert_error_eq(function() actlab.train(two, actlab.data{x = x, y = {0, 1, 1, 7}}) end,
+    "bad argument #2 to 'train' (training data: labels 0 to 1 expected for a network of 2 " ..
+    "outputs, got labels of 8 classes)")
+  T.assert_error_eq(function() actlab.train(xor_net(), actlab.data{x = x, y = {0, 1, 1, 0}}) end,
+    "bad argument #2 to 'train' (training data: class labels need one output per class, and " ..
+    "this network has 1 output; give y as a matrix of 0/1 targets instead)")
+  T.assert_error_eq(function()
+    actlab.train(two, actlab.data{x = x, y = actlab.matrix(4, 3)})
+  end, "bad argument #2 to 'train' (training data: targets of 2 columns expected for a " ..
+       "network of 2 outputs, got 3)")
 end)
 
 T.test("an error in a Lua-defined activation during training propagates", function()
@@ -140,7 +161,7 @@ T.test("bad training options give exact messages", function()
   T.assert_error_eq(function() actlab.train(net, {}) end,
     "bad argument #2 to 'train' (data set or data expected, got table)")
   T.assert_error_eq(function() actlab.train(actlab.mlp{inputs = 3, outputs = 1}, xor) end,
-    "train: in = 2 input features, the network takes 3")
+    "bad argument #2 to 'train' (training data of 3 inputs expected for this network, got 2)")
 end)
 
 T.test("threads reads and sets the BLAS thread count", function()

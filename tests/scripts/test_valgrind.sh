@@ -44,7 +44,8 @@ for t in test_idx test_model; do
   if [ -x "$build/$t" ]; then check "$t" "$build/$t"; else echo "skip  $t (not built)"; fi
 done
 check e2e "$bin" "$src/tests/lua/fixtures/reliability_e2e.lua" "$tmp/e2e"
-check sweep "$bin" "$src/tests/lua/fixtures/tiny_sweep.lua" --out "$tmp/sweep" --epochs 2
+# --jobs 1: training stays in this process, under memcheck (workers would run outside it)
+check sweep "$bin" "$src/tests/lua/fixtures/tiny_sweep.lua" --out "$tmp/sweep" --epochs 2 --jobs 1
 # The sweep's own output must be there too: the rows were really written.
 if [ -s "$tmp/sweep/results.csv" ]; then
   rows=$(($(wc -l <"$tmp/sweep/results.csv") - 1))

@@ -63,7 +63,25 @@ local function read_maps(path)
   return csv.as_maps(header, rows)
 end
 
-local PLAN_META = { run_index = true, run_id = true, experiment = true, config = true }
+local PLAN_META = { run_index = true, run_id = true, experiment = true, config = true,
+  script = true, script_path = true, script_options = true }
+
+-- The script of the sweep and its own options as a command line, from plan.csv (which
+-- the sweep writes with them): the path as the sweep was given it when that names the
+-- same file from here, else its absolute path. "SCRIPT.lua" when the plan does not say.
+local function script_command(row)
+  local given, abs = row and row.script or "", row and row.script_path or ""
+  local path = "SCRIPT.lua"
+  if given ~= "" and abs ~= "" and files.absolute(given) == abs and files.exists(given) then
+    path = given
+  elseif abs ~= "" then
+    path = abs
+  elseif given ~= "" then
+    path = given
+  end
+  local opts = row and row.script_options or ""
+  return files.shell_word(path) .. (opts ~= "" and (" " .. opts) or "")
+end
 
 -- The sweep's runs as {index=, id=, columns=}, the task of each run id, the number of
 -- tasks, the experiment name and where the list came from.
@@ -72,6 +90,7 @@ local function run_list(o, warn)
   local plan_rows, perr = read_maps(dir .. "/plan.csv")
   if perr then warn(perr) end
   local by_id, experiment = {}, nil
+  local script = script_command(plan_rows and plan_rows[1])
   for _, r in ipairs(plan_rows or {}) do
     local cols = {}
     for k, v in pairs(r) do if not PLAN_META[k] then cols[k] = v end end
@@ -93,6 +112,18 @@ local function run_list(o, warn)
 
   local runs, source = {}, nil
   if o.script then
+    -- the options that choose the runs and the folder are the printed command's own
+    local words, skip = { files.shell_word(o.script) }, false
+    for _, a in ipairs(o.script_args) do
+      if skip then
+        skip = false
+      elseif a == "--out" or a == "--runs" or a == "--shard" then
+        skip = true
+      elseif not (a:match("^%-%-out=") or a:match("^%-%-runs=") or a:match("^%-%-shard=")) then
+        words[#words + 1] = files.shell_word(a)
+      end
+    end
+    script = table.concat(words, " ")
     local def, sw = slurm.load_sweep(o.script, o.script_args)
     if not def then error(sw, 0) end
     local _, selected = slurm.plan_of(def, sw)
@@ -119,7 +150,7 @@ local function run_list(o, warn)
     end
   end
   return { runs = runs, task_of = task_of, ntasks = ntasks, experiment = experiment,
-    source = source }
+    source = source, script = script }
 end
 
 -- "activation=tanh seed=2": the columns that differ between the runs.
@@ -272,8 +303,9 @@ function M.format(rep)
         "--array=" .. table.concat(values, " --array="), rep.ntasks))
       line("  " .. slurm.submit_commands(array_file, merge_file, values, true, extra))
     else
-      line(string.format("%s: rerun them with: actlab SCRIPT.lua --out %s --runs %s%s", what,
-        rep.dir, indices(runs), extra and (" " .. extra) or ""))
+      line(string.format("%s: rerun them with: actlab %s --out %s --runs %s%s", what,
+        rep.script or "SCRIPT.lua", files.shell_word(rep.dir), indices(runs),
+        extra and (" " .. extra) or ""))
     end
   end
   resubmit(k.missing, "missing runs")
@@ -299,8 +331,8 @@ local function run(args)
       "script and its options, actlab status %s SCRIPT.lua [options]", o.dir, o.dir), 0)
   end
   local rep = M.collect(o.dir, l.runs)
-  rep.task_of, rep.ntasks, rep.experiment, rep.source, rep.dir =
-    l.task_of, l.ntasks, l.experiment, l.source, o.dir
+  rep.task_of, rep.ntasks, rep.experiment, rep.source, rep.dir, rep.script =
+    l.task_of, l.ntasks, l.experiment, l.source, o.dir, l.script
   if o.array then
     if #rep.kinds.missing == 0 then return 0 end
     local ids = rep.ntasks and tasks_of(rep.kinds.missing, rep.task_of)

@@ -145,7 +145,12 @@ M.weights = gnuplot.drawing("weights", function(opts)
   local W = opts.matrix
   if not W then
     local net = opts.net
-    if type(net) == "string" then net = common.lib().load(net) end
+    if type(net) == "string" then
+      -- the loader's message names the file already: no position of ours in front of it
+      local ok, loaded = pcall(common.lib().load, net)
+      if not ok then error(tostring(loaded):gsub("^[^\n]-:%d+: ", ""), 0) end
+      net = loaded
+    end
     if type(net) ~= "userdata" and type(net) ~= "table" then
       bad_option("weights", "net", "network or file name", opts.net)
     end
