@@ -22,21 +22,14 @@ local function cmd_epochs(out, epochs, wrapper)
     " --out " .. q(out) .. " --threads 1 --epochs " .. epochs
 end
 
-local function now()
-  local p = io.popen("date +%s.%N")
-  local t = tonumber(p:read("l"))
-  p:close()
-  return t
-end
-
 -- About 0.3 s a run, eight runs: long enough for kills to land in every phase. Training
 -- speed differs tenfold between builds (sanitizers, optimisation, the core's own speed),
 -- so the epochs are scaled from a timed run of 400, never below 400.
 local EPOCHS = (function()
   local dir = TMP .. "/calibrate"
-  local t0 = now()
+  local t0 = T.now()
   local out, status = T.run(cmd_epochs(dir, 400))
-  local dt = now() - t0
+  local dt = T.now() - t0
   os.execute("rm -rf " .. q(dir))
   if status ~= 0 or not dt or dt <= 0 then return 400 end
   return math.max(400, math.min(20000, math.floor(400 * 2.4 / dt / 100 + 0.5) * 100))

@@ -679,21 +679,14 @@ local function cmd_with(out, epochs, extra, threads)
   return table.concat(c, " ")
 end
 
-local function now()
-  local p = io.popen("date +%s.%N")
-  local t = tonumber(p:read("l"))
-  p:close()
-  return t
-end
-
 -- Long enough (about 0.1 s a run) for a kill to land in the middle of the sweep: the
 -- epochs are scaled from a timed run of 200 (never fewer), since training speed differs
 -- tenfold between builds.
 local EPOCHS = (function()
   local dir = TMP .. "/calibrate"
-  local t0 = now()
+  local t0 = T.now()
   local _, code = T.run(cmd_with(dir, "200"))
-  local dt = now() - t0
+  local dt = T.now() - t0
   os.execute("rm -rf " .. T.quote(dir))
   if code ~= 0 or not dt or dt <= 0 then return "200" end
   return tostring(math.max(200, math.min(10000, math.floor(200 * 0.8 / dt / 100 + 0.5) * 100)))

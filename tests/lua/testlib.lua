@@ -135,6 +135,14 @@ function T.quote(s)
 end
 
 -- Runs a shell command; returns its output (stderr merged into stdout) and exit code.
+-- Wall-clock seconds (fractional), for tests that scale their work to the build's speed.
+function T.now()
+  local p = io.popen("date +%s.%N")
+  local t = tonumber(p:read("l"))
+  p:close()
+  return t
+end
+
 function T.run(cmd)
   local p = assert(io.popen("(" .. cmd .. ") 2>&1", "r"))
   local out = p:read("a")
