@@ -6,7 +6,10 @@ import ctypes
 import gzip
 import os
 import struct
+import sys
 import time
+
+BATCH = 100  # the benchmark's batch size, for every baseline
 
 
 def data_dir():
@@ -98,3 +101,29 @@ class Clock:
     def __exit__(self, *exc):
         self.wall = time.perf_counter() - self.w
         self.cpu = time.process_time() - self.c
+
+
+def train_and_report(args, prog, version, n, order, permutation, step, evaluate):
+    """The timed loop both baselines share: args.epochs epochs over the n examples in
+    `order` (a new permutation(n) each epoch when shuffling), batches of BATCH through
+    step(indices); the chapter-5 mode evaluates every tenth of the run. Prints the run on
+    stderr and "wall cpu" (seconds; per epoch unless ch5) on stdout."""
+    ch5 = args.mode == "ch5"
+    every = max(args.epochs // 10, 1)
+    with Clock() as clock:
+        for epoch in range(1, args.epochs + 1):
+            if args.shuffle:
+                order = permutation(n)
+            for first in range(0, n, BATCH):
+                step(order[first:first + BATCH])
+            if ch5 and (epoch % every == 0 or epoch == args.epochs):
+                test_loss, test_acc = evaluate()
+    if not ch5:
+        test_loss, test_acc = evaluate()
+    wall, cpu = clock.wall, clock.cpu
+    if not ch5:
+        wall, cpu = wall / args.epochs, cpu / args.epochs
+    print(f"{prog}: {args.mode}, hidden {args.hidden}, {args.act}, {args.threads} thread(s), "
+          f"{version}, OpenBLAS core {blas_core()}: test loss "
+          f"{test_loss:.4f}, accuracy {test_acc:.4f}", file=sys.stderr)
+    print(f"{wall:.6f} {cpu:.6f}")

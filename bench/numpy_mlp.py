@@ -18,7 +18,7 @@ mnist_py.pin_threads(args.threads)
 import numpy as np  # noqa: E402
 
 F = np.float32
-LR, BATCH = F(0.05), 100
+LR, BATCH = F(0.05), mnist_py.BATCH
 
 
 def act(z, name):
@@ -107,25 +107,9 @@ def main():
         for k in range(10):  # warm-up: BLAS buffers, page faults
             net.step(*batch(tx, ty, order[k * BATCH:(k + 1) * BATCH]))
         net = Net([784] + args.hidden + [10], args.act, rng, uniform=False)
-    every = max(args.epochs // 10, 1)
-    with mnist_py.Clock() as clock:
-        for epoch in range(1, args.epochs + 1):
-            if args.shuffle:
-                order = rng.permutation(n)
-            total = 0.0
-            for first in range(0, n, BATCH):
-                total += net.step(*batch(tx, ty, order[first:first + BATCH]))
-            if ch5 and (epoch % every == 0 or epoch == args.epochs):
-                test_loss, test_acc = net.evaluate(vx.astype(F) * F(1 / 255), vy)
-    if not ch5:
-        test_loss, test_acc = net.evaluate(vx.astype(F) * F(1 / 255), vy)
-    wall, cpu = clock.wall, clock.cpu
-    if not ch5:
-        wall, cpu = wall / args.epochs, cpu / args.epochs
-    print(f"numpy_mlp: {args.mode}, hidden {args.hidden}, {args.act}, {args.threads} thread(s), "
-          f"numpy {np.__version__}, OpenBLAS core {mnist_py.blas_core()}: test loss "
-          f"{test_loss:.4f}, accuracy {test_acc:.4f}", file=sys.stderr)
-    print(f"{wall:.6f} {cpu:.6f}")
-
+    X, Y = vx.astype(F) * F(1 / 255), vy
+    mnist_py.train_and_report(args, "numpy_mlp", f"numpy {np.__version__}", n, order,
+                              rng.permutation, lambda idx: net.step(*batch(tx, ty, idx)),
+                              lambda: net.evaluate(X, Y))
 
 main()

@@ -18,7 +18,7 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 torch.set_num_threads(args.threads)
-BATCH = 100
+BATCH = mnist_py.BATCH
 ACTS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
@@ -67,25 +67,7 @@ def main():
             step(order[k * BATCH:(k + 1) * BATCH])
         net = make_net(uniform=False)
         opt = torch.optim.SGD(net.parameters(), lr=0.05)
-    every = max(args.epochs // 10, 1)
-    with mnist_py.Clock() as clock:
-        for epoch in range(1, args.epochs + 1):
-            if args.shuffle:
-                order = torch.randperm(n)
-            total = 0.0
-            for first in range(0, n, BATCH):
-                total += step(order[first:first + BATCH])
-            if ch5 and (epoch % every == 0 or epoch == args.epochs):
-                test_loss, test_acc = evaluate()
-    if not ch5:
-        test_loss, test_acc = evaluate()
-    wall, cpu = clock.wall, clock.cpu
-    if not ch5:
-        wall, cpu = wall / args.epochs, cpu / args.epochs
-    print(f"torch_mlp: {args.mode}, hidden {args.hidden}, {args.act}, {args.threads} thread(s), "
-          f"torch {torch.__version__}, OpenBLAS core {mnist_py.blas_core()}: test loss "
-          f"{test_loss:.4f}, accuracy {test_acc:.4f}", file=sys.stderr)
-    print(f"{wall:.6f} {cpu:.6f}")
-
+    mnist_py.train_and_report(args, "torch_mlp", f"torch {torch.__version__}", n, order,
+                              torch.randperm, step, evaluate)
 
 main()

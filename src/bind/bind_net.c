@@ -388,8 +388,7 @@ static int weight_layer(lua_State *L, const al_net *net, int arg)
 
 static int copy_out(lua_State *L, const al_mat *m)
 {
-  al_mat *c = albind_newmat(L, m->rows, m->cols);
-  memcpy(c->data, m->data, al_mat_size(m) * sizeof(float));
+  al_mat_copy(albind_newmat(L, m->rows, m->cols), m); /* same shape: cannot fail */
   return 1;
 }
 
@@ -411,7 +410,7 @@ static int copy_in(lua_State *L, al_mat *dst)
   if (!al_mat_same_shape(src, dst))
     luaL_argerror(L, 3, lua_pushfstring(L, "matrix of %d×%d expected, got %d×%d", dst->rows,
                                         dst->cols, src->rows, src->cols));
-  memcpy(dst->data, src->data, al_mat_size(dst) * sizeof(float));
+  al_mat_copy(dst, src); /* shapes checked above */
   return 0;
 }
 
@@ -449,7 +448,7 @@ static int l_net_forward(lua_State *L)
   if (st != AL_OK)
     return albind_error(L, &err);
   al_mat out = al_net_output(net);
-  memcpy(y->data, out.data, al_mat_size(y) * sizeof(float));
+  al_mat_copy(y, &out); /* y was made in the output's shape */
   return 1;
 }
 

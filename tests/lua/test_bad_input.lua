@@ -13,19 +13,8 @@ os.execute("rm -rf " .. q(TMP) .. " && mkdir -p " .. q(TMP))
 
 local function path(name) return TMP .. "/" .. name end
 
-local function write(name, bytes)
-  local f = assert(io.open(path(name), "wb"))
-  assert(f:write(bytes))
-  assert(f:close())
-end
-
-local function read(name)
-  local f = io.open(path(name), "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function write(name, bytes) T.write(path(name), bytes) end
+local function read(name) return T.read(path(name)) end
 
 -- Runs the program in TMP (so messages name short relative paths); `prefix` goes before
 -- it in the shell (limits, traps). Returns output (stdout and stderr) and exit status.

@@ -2,8 +2,10 @@
 -- kills, at least one while a file was being written) and restarted each time ends with
 -- exactly the rows of an uninterrupted run: none lost, none doubled, the same numbers.
 local T = dofile((os.getenv("ACTLAB_SOURCE_DIR") or ".") .. "/tests/lua/testlib.lua")
+local S = dofile((os.getenv("ACTLAB_SOURCE_DIR") or ".") .. "/tests/lua/sweeplib.lua")(T)
 local q = T.quote
-local csv = require "actlab.csv"
+local files = require "actlab.files"
+local read, list = files.read, files.list
 
 local BIN = os.getenv("ACTLAB_BIN")
 if not BIN or BIN == "" then T.skip("ACTLAB_BIN is not set") end
@@ -22,41 +24,14 @@ local function cmd_epochs(out, epochs, wrapper)
     " --out " .. q(out) .. " --threads 1 --epochs " .. epochs
 end
 
--- About 0.3 s a run, eight runs: long enough for kills to land in every phase. Training
--- speed differs tenfold between builds (sanitizers, optimisation, the core's own speed),
--- so the epochs are scaled from a timed run of 400, never below 400.
-local EPOCHS = (function()
-  local dir = TMP .. "/calibrate"
-  local t0 = T.now()
-  local out, status = T.run(cmd_epochs(dir, 400))
-  local dt = T.now() - t0
-  os.execute("rm -rf " .. q(dir))
-  if status ~= 0 or not dt or dt <= 0 then return 400 end
-  return math.max(400, math.min(20000, math.floor(400 * 2.4 / dt / 100 + 0.5) * 100))
-end)()
+-- About 0.3 s a run, eight runs: long enough for kills to land in every phase.
+local EPOCHS = S.calibrated_epochs(cmd_epochs, 400, 2.4, 20000, TMP)
 
 local function cmd(out, wrapper)
   return cmd_epochs(out, EPOCHS, wrapper)
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
 local function sleep(s) os.execute(string.format("sleep %.3f", s)) end
-
--- Names in dir (none when it does not exist).
-local function list(dir)
-  local out = {}
-  local p = io.popen("ls -1A " .. q(dir) .. " 2>/dev/null")
-  for name in p:lines() do out[#out + 1] = name end
-  p:close()
-  return out
-end
 
 -- Temporaries (name.tmp.host.pid) in out or out/runs: a write caught half-way.
 local function temporaries(out)
@@ -69,34 +44,7 @@ local function temporaries(out)
   return n
 end
 
-local function run_files(out)
-  local n = 0
-  for _, name in ipairs(list(out .. "/runs")) do
-    if name:match("^%x+%.csv$") then n = n + 1 end
-  end
-  return n
-end
-
--- Sorted "column=value|…" lines of a results file without the clock columns; a run and
--- epoch seen twice is an error.
-local VOLATILE = { seconds = true, timestamp = true }
-local function canonical_rows(path)
-  local header, rows = csv.parse(assert(read(path), "no " .. path), path)
-  T.assert_true(header, "does not parse: " .. tostring(rows))
-  local lines, seen = {}, {}
-  for _, r in ipairs(csv.as_maps(header, rows)) do
-    local key = r.run_id .. "/" .. r.epoch
-    T.assert_eq(seen[key], nil, "row doubled: run " .. r.run_id .. " epoch " .. r.epoch)
-    seen[key] = true
-    local parts = {}
-    for _, c in ipairs(header) do
-      if not VOLATILE[c] then parts[#parts + 1] = c .. "=" .. r[c] end
-    end
-    lines[#lines + 1] = table.concat(parts, "|")
-  end
-  table.sort(lines)
-  return lines
-end
+local run_files, canonical_rows = S.run_files, S.canonical_rows
 
 -- Starts c in the background; returns its pid and a function giving its exit status
 -- (nil while it runs).

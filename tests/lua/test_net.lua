@@ -139,18 +139,8 @@ end)
 
 local dir = T.tmpdir()
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local function read(path) return assert(T.read(path), "cannot read " .. path) end
+local write = T.write
 
 -- Every weight and bias, as Lua numbers (exact copies of the floats).
 local function params_of(net)

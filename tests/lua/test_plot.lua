@@ -9,19 +9,7 @@ local dir = T.tmpdir() .. "/plot"
 os.execute("rm -rf " .. T.quote(dir) .. " && mkdir -p " .. T.quote(dir))
 local BIN = os.getenv("ACTLAB_BIN")
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local write, slurp = T.write, T.read
 
 local function exists(path) return slurp(path) ~= nil end
 

@@ -8,13 +8,7 @@ if not bin or bin == "" then T.skip("ACTLAB_BIN is not set") end
 local tmp = T.tmpdir() .. "/program"
 os.execute("mkdir -p " .. q(tmp))
 
-local function write(name, text)
-  local path = tmp .. "/" .. name
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
+local function write(name, text) return T.write(tmp .. "/" .. name, text) end
 
 -- Runs the program with a shell-ready argument string; returns output and status.
 local function actlab(args, env)

@@ -88,13 +88,7 @@ end)
 
 T.test("the check accepts the table between the markers and names what is wrong", function()
   local dir = T.tmpdir()
-  local function readme(name, body)
-    local path = dir .. "/" .. name
-    local f = assert(io.open(path, "w"))
-    f:write(body)
-    f:close()
-    return path
-  end
+  local function readme(name, body) return T.write(dir .. "/" .. name, body) end
   local good = readme("good.md", "# actlab\n\n" .. BEGIN .. "\n" .. generated .. END .. "\n\nmore\n")
   T.assert_eq(check(good, generated), nil)
   local stale = readme("stale.md", BEGIN .. "\n" .. generated:gsub("0%.25", "0.3") .. END .. "\n")

@@ -15,12 +15,7 @@ local TMP = T.tmpdir() .. "/slurm"
 os.execute("rm -rf " .. q(TMP))
 assert(files.mkdir_p(TMP))
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write = T.write
 
 local function lines_of(text)
   local out = {}

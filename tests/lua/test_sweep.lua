@@ -2,6 +2,7 @@
 -- options, resume (in process and after a real kill -9), errors and divergence recorded,
 -- SIGTERM, --jobs, and actlab merge.
 local T = dofile((os.getenv("ACTLAB_SOURCE_DIR") or ".") .. "/tests/lua/testlib.lua")
+local S = dofile((os.getenv("ACTLAB_SOURCE_DIR") or ".") .. "/tests/lua/sweeplib.lua")(T)
 local csv = require "actlab.csv"
 local ranges = require "actlab.ranges"
 local runid = require "actlab.runid"
@@ -679,51 +680,19 @@ local function cmd_with(out, epochs, extra, threads)
   return table.concat(c, " ")
 end
 
--- Long enough (about 0.1 s a run) for a kill to land in the middle of the sweep: the
--- epochs are scaled from a timed run of 200 (never fewer), since training speed differs
--- tenfold between builds.
-local EPOCHS = (function()
-  local dir = TMP .. "/calibrate"
-  local t0 = T.now()
-  local _, code = T.run(cmd_with(dir, "200"))
-  local dt = T.now() - t0
-  os.execute("rm -rf " .. T.quote(dir))
-  if code ~= 0 or not dt or dt <= 0 then return "200" end
-  return tostring(math.max(200, math.min(10000, math.floor(200 * 0.8 / dt / 100 + 0.5) * 100)))
-end)()
+-- Long enough (about 0.1 s a run) for a kill to land in the middle of the sweep.
+local EPOCHS = tostring(S.calibrated_epochs(function(dir, n) return cmd_with(dir, tostring(n)) end,
+  200, 0.8, 10000, TMP))
 
 local function cmd(out, extra)
   return cmd_with(out, EPOCHS, extra)
 end
 
--- Columns that differ between two runs of the same computation.
-local VOLATILE = { seconds = true, timestamp = true, blas_threads = true }
-
--- Sorted lines "run_id epoch col=value..." of a results file, without volatile columns.
-local function canonical_rows(path, check_unique)
-  local rows, header = read_maps(path)
-  local lines, seen = {}, {}
-  for _, r in ipairs(rows) do
-    local key = r.run_id .. "/" .. r.epoch
-    if check_unique then T.assert_eq(seen[key], nil, "duplicate row " .. key) end
-    seen[key] = true
-    local parts = {}
-    for _, c in ipairs(header) do
-      if not VOLATILE[c] then parts[#parts + 1] = c .. "=" .. r[c] end
-    end
-    lines[#lines + 1] = table.concat(parts, "|")
-  end
-  table.sort(lines)
-  return lines
+-- blas_threads differs between runs of the same computation too (--threads 2 vs 1).
+local function canonical_rows(path)
+  return S.canonical_rows(path, { blas_threads = true })
 end
-
-local function run_files(out)
-  local n = 0
-  for _, name in ipairs(files.list(out .. "/runs")) do
-    if name:match("^%x+%.csv$") then n = n + 1 end
-  end
-  return n
-end
+local run_files = S.run_files
 
 local REF = TMP .. "/ref"
 
@@ -861,7 +830,7 @@ T.test("killed with SIGKILL at several moments and resumed: the rows of an unint
   local text, code = T.run(cmd(out))
   T.assert_eq(code, 0, text)
   T.assert_true(kills >= 1, "at least one kill landed while the sweep ran")
-  T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+  T.assert_eq(canonical_rows(out .. "/results.csv"), canonical_rows(REF .. "/results.csv"))
 end)
 
 -- (plain lua5.4 has no SIGTERM handler: this one needs the program)
@@ -888,7 +857,7 @@ if not FAKE then
     end
     local text, code = T.run(cmd(out))
     T.assert_eq(code, 0, text)
-    T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+    T.assert_eq(canonical_rows(out .. "/results.csv"), canonical_rows(REF .. "/results.csv"))
   end)
 end
 
@@ -896,7 +865,7 @@ T.test("--jobs 2 gives the rows of a one-process run", function()
   local out = TMP .. "/jobs"
   local text, code = T.run(cmd(out, { "--jobs", "2" }))
   T.assert_eq(code, 0, text)
-  T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+  T.assert_eq(canonical_rows(out .. "/results.csv"), canonical_rows(REF .. "/results.csv"))
 end)
 
 if not FAKE then
@@ -908,7 +877,7 @@ if not FAKE then
     local n = math.min(jobs.cores(), 8)
     T.assert_true(text:find(string.format("0 already complete, 8 to run (%d at a time, 1 BLAS " ..
       "thread each)", n), 1, true), text)
-    T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+    T.assert_eq(canonical_rows(out .. "/results.csv"), canonical_rows(REF .. "/results.csv"))
     for _, r in ipairs(read_maps(out .. "/results.csv")) do
       T.assert_eq(r.blas_threads, "1", "run " .. r.run_index)
     end
@@ -959,13 +928,13 @@ T.test("shards into one folder, merged, equal the one-machine run", function()
     T.assert_true(not files.exists(out .. "/results.csv"), "shards leave the combined file alone")
   end
   T.assert_eq(merge.merge(out .. "/results.csv", { out }), 8)
-  T.assert_eq(canonical_rows(out .. "/results.csv", true), canonical_rows(REF .. "/results.csv"))
+  T.assert_eq(canonical_rows(out .. "/results.csv"), canonical_rows(REF .. "/results.csv"))
 end)
 
 T.test("merging two folders holding the same runs keeps one copy of each", function()
   local m = TMP .. "/both.csv"
   T.assert_eq(merge.merge(m, { REF, TMP .. "/shards", TMP .. "/jobs/results.csv" }), 8)
-  T.assert_eq(canonical_rows(m, true), canonical_rows(REF .. "/results.csv"))
+  T.assert_eq(canonical_rows(m), canonical_rows(REF .. "/results.csv"))
 end)
 
 if not FAKE then

@@ -135,6 +135,23 @@ function T.quote(s)
 end
 
 -- Runs a shell command; returns its output (stderr merged into stdout) and exit code.
+-- Writes text to path (raising an error if it cannot) and returns path.
+function T.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  assert(f:write(text))
+  assert(f:close())
+  return path
+end
+
+-- The whole content of path, or nil when it cannot be opened.
+function T.read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
 -- Wall-clock seconds (fractional), for tests that scale their work to the build's speed.
 function T.now()
   local p = io.popen("date +%s.%N")

@@ -71,8 +71,10 @@ else
   tmp=$(mktemp -d /tmp/actlab-slurm.XXXXXX) || fail "mktemp"
 fi
 chmod 755 "$tmp"
-run=$tmp/run
-if [ ${#run} -gt 80 ]; then run=$(mktemp -d /tmp/alslurm.XXXXXX) || fail "mktemp"; fi
+# munged's socket folder and every folder above it must be searchable by all, and a
+# socket path has at most 107 bytes: neither holds for a checkout under a private
+# (0700) or deep folder, so the socket and pid files live in a folder of their own in /tmp.
+run=$(mktemp -d /tmp/alslurm.XXXXXX) || fail "mktemp"
 mkdir -p "$run" "$tmp/munge" "$tmp/state" "$tmp/spool" "$tmp/log"
 chmod 755 "$run"; chmod 700 "$tmp/munge"
 

@@ -154,7 +154,6 @@ end
 -- Runs a sweep script up to its sweep.run call without running anything: sweep.run is
 -- replaced for the duration, and the definition and parsed options it gets are kept.
 -- Returns def, options; or nil and a message.
--- (Wanted from the sweep library instead: sweep.plan, see plan_of.)
 local CAPTURED = setmetatable({}, { __tostring = function() return "sweep definition captured" end })
 
 function M.load_sweep(script, argv)
