@@ -81,8 +81,11 @@ local function session(steps, history)
       or printf(s)
   end
   local env = "INPUTRC=/dev/null TERM=dumb ACTLAB_HISTORY=" .. q(history or "")
+  -- script runs the command through $SHELL -c; exec makes actlab the terminal's only
+  -- process, so Ctrl-C reaches it alone (dash would otherwise stay, take the SIGINT
+  -- and die of it).
   local cmd = "{ " .. table.concat(feed, "; ") .. "; } | timeout 30 script -qfec " ..
-    q(env .. " " .. q(bin)) .. " " .. q(ts) .. " >/dev/null"
+    q("exec env " .. env .. " " .. q(bin)) .. " " .. q(ts) .. " >/dev/null"
   local _, code = T.run(cmd)
   local f = assert(io.open(ts))
   local out = f:read("a")
