@@ -57,17 +57,19 @@ print(arg[-2] == nil and "no option" or arg[-2])
 end)
 
 T.test("a runtime error reports actlab: file:line: message, a traceback, status 1", function()
-  local s = write("boom.lua", "local x = 1\n\nerror('boom')\n")
-  local out, code = actlab(q(s))
+  write("boom.lua", "local x = 1\n\nerror('boom')\n")
+  -- A relative name: Lua shortens long chunk names to "...tail", which would make
+  -- the expected text depend on where the build lives.
+  local out, code = actlab("boom.lua", "cd " .. q(tmp) .. " &&")
   T.assert_eq(code, 1)
-  T.assert_true(out:find("^actlab: " .. s:gsub("%p", "%%%0") .. ":3: boom\nstack traceback:\n"), out)
+  T.assert_true(out:find("^actlab: boom%.lua:3: boom\nstack traceback:\n"), out)
 end)
 
 T.test("a syntax error reports the file and line, status 1", function()
-  local s = write("syntax.lua", "x = 1\ny = = 2\n")
-  local out, code = actlab(q(s))
+  write("syntax.lua", "x = 1\ny = = 2\n")
+  local out, code = actlab("syntax.lua", "cd " .. q(tmp) .. " &&")
   T.assert_eq(code, 1)
-  T.assert_true(out:find("^actlab: " .. s:gsub("%p", "%%%0") .. ":2: unexpected symbol near '='"), out)
+  T.assert_true(out:find("^actlab: syntax%.lua:2: unexpected symbol near '='"), out)
 end)
 
 T.test("a binding error keeps lauxlib's form through the program", function()
