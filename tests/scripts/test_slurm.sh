@@ -11,8 +11,9 @@
 #   (mungekey --create, or dd from /dev/urandom), mode 0600 in a 0700 folder. The socket's
 #   folder must be searchable by all: in a 0700 one (what mktemp -d makes) munged refuses
 #   with "Socket is inaccessible: execute permissions for all required", so it gets 0755.
-# - A unix socket path has at most 107 bytes: the munge socket lives under a short /tmp
-#   folder when $ACTLAB_TEST_TMP is deep.
+# - A unix socket path has at most 107 bytes: the munge socket and slurmd's spool folder
+#   (slurmstepd makes a socket per job step there) live under a short /tmp folder, since
+#   $ACTLAB_TEST_TMP may be deep.
 # - slurm.conf: AuthInfo=socket=<our munge socket> points daemons and clients at our munged
 #   (no /etc/munge, /run/munge needed); SLURM_CONF=<our slurm.conf> points the clients and,
 #   through the exported environment, the batch jobs at our cluster. NodeName=localhost
@@ -73,9 +74,10 @@ fi
 chmod 755 "$tmp"
 # munged's socket folder and every folder above it must be searchable by all, and a
 # socket path has at most 107 bytes: neither holds for a checkout under a private
-# (0700) or deep folder, so the socket and pid files live in a folder of their own in /tmp.
+# (0700) or deep folder, so the sockets, the spool and pid files live in a folder of their
+# own in /tmp.
 run=$(mktemp -d /tmp/alslurm.XXXXXX) || fail "mktemp"
-mkdir -p "$run" "$tmp/munge" "$tmp/state" "$tmp/spool" "$tmp/log"
+mkdir -p "$run/spool" "$tmp/munge" "$tmp/state" "$tmp/log"
 chmod 755 "$run"; chmod 700 "$tmp/munge"
 
 # --- stopping what this test started, and only that ----------------------------------
@@ -141,7 +143,7 @@ AuthInfo=socket=$socket
 SlurmctldPort=$base
 SlurmdPort=$((base + 1))
 StateSaveLocation=$tmp/state
-SlurmdSpoolDir=$tmp/spool
+SlurmdSpoolDir=$run/spool
 SlurmctldPidFile=$run/slurmctld.pid
 SlurmdPidFile=$run/slurmd.pid
 SlurmctldLogFile=$tmp/log/slurmctld.log
