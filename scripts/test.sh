@@ -12,7 +12,7 @@ for a in "$@"; do
   esac
 done
 
-scripts/install-deps.sh
+scripts/install-deps.sh python3-torch # torch: the cross-check tests/scripts/test_torch.sh
 scripts/fetch-data.sh
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" "${flags[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
