@@ -12,7 +12,11 @@ for a in "$@"; do
   esac
 done
 
-scripts/install-deps.sh python3-torch # torch: the cross-check tests/scripts/test_torch.sh
+scripts/install-deps.sh
+# PyTorch for the cross-check (tests/scripts/test_torch.sh): large, and only one test
+# needs it, so a failed install skips that test instead of stopping the suite.
+scripts/install-deps.sh python3-torch ||
+  echo "test: could not install python3-torch; the PyTorch cross-check will be skipped" >&2
 scripts/fetch-data.sh
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" "${flags[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
