@@ -18,6 +18,9 @@ local cases = {
    opts = {lr = 0.05, batch = 50, epochs = 4, momentum = 0.5, lr_decay = 0.01}},
   {name = "prelu (shared alpha)", hidden = {10}, activation = "prelu", output = "softmax",
    outputs = 3, opts = {lr = 0.1, batch = 25, epochs = 3}},
+  {name = "prelu (one alpha per unit)", hidden = {6}, activation = "prelu",
+   params = {alpha = 0.1}, per_unit = true, output = "softmax", outputs = 3,
+   opts = {lr = 0.2, batch = 20, epochs = 3, momentum = 0.5}},
   {name = "silu, sigmoid output + BCE", hidden = {8}, activation = "silu", output = "sigmoid",
    outputs = 2, opts = {lr = 0.2, batch = 20, epochs = 3, momentum = 0.9}},
   {name = "gelu, identity output + MSE", hidden = {8}, activation = "gelu", output = "identity",
@@ -29,6 +32,10 @@ local cases = {
    output = "softmax", outputs = 3, opts = {lr = 0.3, batch = 10, epochs = 2}},
   {name = "no hidden layer, weights clamped >= 0", hidden = {}, output = "softmax", outputs = 3,
    opts = {lr = 0.1, batch = 32, epochs = 2, nonneg = true}},
+  -- The general form: a maxout layer (6 units of 3 pieces) under a relu layer.
+  {name = "relu, maxout", layers = {{"dense", 12}, {"act", "relu"}, {"maxout", 6, pieces = 3},
+   {"dense", 3}, {"act", "softmax"}}, output = "softmax", outputs = 3,
+   opts = {lr = 0.1, batch = 20, epochs = 3, momentum = 0.9}},
 }
 
 -- Activations evaluated on the grid, with the parameters to use.
@@ -40,6 +47,8 @@ local grid_cases = {
   {"hardtanh", {min = -2, max = 0.5}}, {"hardsigmoid"}, {"hardswish"}, {"rrelu"},
   {"rrelu", {lower = 0.1, upper = 0.4}},
 }
+-- Row-wise ones, on rows with large and tied values.
+local rows = actlab.matrix{{1000, 999, 0}, {-3, 0.5, 2}, {7, 7, 7}, {-1000, 0, 1000}}
 
 -- ---- A minimal JSON writer: numbers (%.9g round-trips float32), strings, arrays, objects.
 local function json(v)
@@ -91,17 +100,26 @@ for _, c in ipairs(cases) do
       for j = 1, c.outputs do y:set(i, j, c.output == "sigmoid" and (uniform() < 0.5 and 0 or 1) or uniform()) end
     end
   end
-  local net = actlab.mlp{inputs = D, hidden = c.hidden, outputs = c.outputs,
-    activation = c.activation, params = c.params, output = c.output, seed = 7}
-  local acts = type(c.activation) == "table" and c.activation or {}
-  local params = c.params and (c.params[1] and c.params or {c.params}) or {}
-  for i = 1, #c.hidden do
-    acts[i] = acts[i] or c.activation
-    params[i] = params[i] or {}
+  -- The layers between dense ones, as {kind, activation, params, pieces} for torch.
+  local net, between
+  if c.layers then
+    net = actlab.net{inputs = D, seed = 7, layers = c.layers}
+    between = {{kind = "act", name = "relu", params = {}}, {kind = "maxout", pieces = 3}}
+  else
+    net = actlab.mlp{inputs = D, hidden = c.hidden, outputs = c.outputs,
+      activation = c.activation, params = c.params, per_unit = c.per_unit, output = c.output,
+      seed = 7}
+    local params = c.params and (c.params[1] and c.params or {c.params}) or {}
+    between = {}
+    for i = 1, #c.hidden do
+      local name = type(c.activation) == "table" and c.activation[i] or c.activation
+      between[i] = {kind = "act", name = name, params = params[i] or {},
+        units = c.per_unit and c.hidden[i] or 1}
+    end
   end
-  local case = {name = c.name, x = x, y = y, output = c.output, activations = acts,
-    params = params, opts = c.opts, w0 = {}, b0 = {}, w1 = {}, b1 = {}}
-  local nlayers = #c.hidden + 1
+  local case = {name = c.name, x = x, y = y, output = c.output, between = between,
+    opts = c.opts, w0 = {}, b0 = {}, w1 = {}, b1 = {}}
+  local nlayers = #between + 1
   for i = 1, nlayers do case.w0[i], case.b0[i] = net:weights(i), net:bias(i) end
   local opts = {eval_train = true}
   for k, v in pairs(c.opts) do opts[k] = v end
@@ -123,6 +141,15 @@ for _, g in ipairs(grid_cases) do
   local a = actlab.activation(g[1], g[2])
   result.grid[#result.grid + 1] = {name = g[1], params = g[2] or {},
     f = a:forward(grid), df = a:derivative(grid)}
+end
+
+result.rows = rows
+result.rowwise = {}
+for _, name in ipairs({"softmax", "log_softmax"}) do
+  local a = actlab.activation(name)
+  local dy = actlab.matrix{{1, -2, 0.5}, {0.25, 1, -1}, {3, 0, 1}, {-1, 2, 1}}
+  result.rowwise[#result.rowwise + 1] = {name = name, dy = dy, f = a:forward(rows),
+    dx = a:backward(rows, dy)}
 end
 
 local f = assert(io.open(out_path, "w"))

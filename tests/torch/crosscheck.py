@@ -2,7 +2,8 @@
 
 Reads what tests/torch/crosscheck.lua wrote: for each case the data, the initial
 weights, the training options and actlab's weights, loss and accuracy after training;
-and every activation's f and f' on a grid. Repeats each computation with torch (float32,
+every elementwise activation's f and f' on a grid; softmax and log_softmax with their
+backward on awkward rows. Repeats each computation with torch (float32,
 autograd, torch.optim.SGD) and fails, naming the case, where the two disagree.
 
 Conventions shared with actlab, so that the two compute the same thing: the loss is
@@ -66,10 +67,12 @@ def train_case(c):
     opts = c["opts"]
     W = [torch.tensor(w, dtype=torch.float32, requires_grad=True) for w in c["w0"]]
     B = [torch.tensor(b, dtype=torch.float32).reshape(-1).requires_grad_(True) for b in c["b0"]]
-    acts = c["activations"]
-    params = [params_of(p) for p in c["params"]]
-    alphas = {i: torch.tensor(params[i].get("alpha", 0.25), requires_grad=True)
-              for i, a in enumerate(acts) if a == "prelu"}
+    between = c["between"]
+    alphas = {}
+    for i, b in enumerate(between):
+        if b.get("name") == "prelu":
+            p = params_of(b["params"])
+            alphas[i] = torch.full((b["units"],), p.get("alpha", 0.25), requires_grad=True)
     out = c["output"]
     if out in ("softmax", "log_softmax"):
         y = torch.tensor(c["y"], dtype=torch.long)
@@ -78,9 +81,14 @@ def train_case(c):
 
     def logits(xb):
         h = xb
-        for i, a in enumerate(acts):
+        for i, b in enumerate(between):
             z = h @ W[i] + B[i]
-            h = F.prelu(z, alphas[i].reshape(1)) if a == "prelu" else ACT[a](z, params[i])
+            if b["kind"] == "maxout":  # unit j takes the largest of columns j*pieces + k
+                h = z.reshape(z.shape[0], -1, b["pieces"]).max(dim=2).values
+            elif b["name"] == "prelu":
+                h = F.prelu(z, alphas[i])
+            else:
+                h = ACT[b["name"]](z, params_of(b["params"]))
         return h @ W[-1] + B[-1]
 
     def loss_of(z, yb):
@@ -126,7 +134,8 @@ def train_case(c):
             # float32 means round differently; one example of 200 changes it by 5e-3.
             check(f"{name}: train_acc", [c["train_acc"]], acc, 1e-6)
     for i, a in alphas.items():
-        check(f"{name}: PReLU alpha", [c["alpha"]], a, 1e-5)
+        if a.numel() == 1:  # the diagnostics report a shared alpha
+            check(f"{name}: PReLU alpha", [c["alpha"]], a, 1e-5)
     print(f"ok    {name}: weights within {err:.2g} of torch's after {step} steps (moved {moved:.2g})")
 
 
@@ -146,11 +155,23 @@ def check_grid(d):
         print(f"ok    {what}: f within {ef:.2g}, f' within {ed:.2g} on {len(xs)} points")
 
 
+def check_rowwise(d):
+    rows = torch.tensor(d["rows"], dtype=torch.float32)
+    for r in d["rowwise"]:
+        x = rows.clone().requires_grad_(True)
+        f = (F.softmax if r["name"] == "softmax" else F.log_softmax)(x, dim=1)
+        (f * torch.tensor(r["dy"], dtype=torch.float32)).sum().backward()
+        ef = check(r["name"] + ": f", r["f"], f, 2e-6)
+        ed = check(r["name"] + ": backward", r["dx"], x.grad, 2e-6)
+        print(f"ok    {r['name']}: f within {ef:.2g}, backward within {ed:.2g} on rows with ±1000 and ties")
+
+
 def main():
     with open(sys.argv[1]) as f:
         d = json.load(f)
     torch.set_num_threads(1)
     check_grid(d)
+    check_rowwise(d)
     for c in d["cases"]:
         train_case(c)
     for msg in failures:
