@@ -97,13 +97,18 @@ static int docall(lua_State *L, int nargs, int nres, int catch_term)
   caught_signal = 0;
   *albind_interrupt_flag() = 0;
   running_state = L;
+  /* The handlers before the call come back after it: the default for a script, the
+   * prompt's for the REPL (a Ctrl-C between two chunks must not end it). */
+  struct sigaction old_int, old_term;
+  sigaction(SIGINT, NULL, &old_int);
+  sigaction(SIGTERM, NULL, &old_term);
   set_handler(SIGINT, on_signal);
   if (catch_term)
     set_handler(SIGTERM, on_signal);
   int status = lua_pcall(L, nargs, nres, base);
-  set_handler(SIGINT, SIG_DFL);
+  sigaction(SIGINT, &old_int, NULL);
   if (catch_term)
-    set_handler(SIGTERM, SIG_DFL);
+    sigaction(SIGTERM, &old_term, NULL);
   /* A signal that came too late to fire must not leak into the next chunk. */
   lua_sethook(L, NULL, 0, 0);
   lua_remove(L, base);
@@ -291,8 +296,9 @@ static int read_line_readline(const char *prompt, char **out)
     }
     rl_callback_read_char();
   }
-  sigprocmask(SIG_UNBLOCK, &block, NULL); /* a late Ctrl-C lands in the prompt's handler */
-  set_handler(SIGINT, SIG_DFL);
+  /* The prompt's handler stays until the chunk runs: a Ctrl-C that comes before is
+   * ignored rather than ending the REPL (repl() restores the default at its end). */
+  sigprocmask(SIG_UNBLOCK, &block, NULL);
   if (result == 1) {
     if (rl_line == NULL)
       return 0;
@@ -494,6 +500,7 @@ static void repl(lua_State *L, int banner)
       report(L, status);
     lua_settop(L, base);
   }
+  set_handler(SIGINT, SIG_DFL);
   if (r.use_readline && r.history != NULL)
     history_truncate_file(r.history, HISTORY_MAX);
   if (r.show_prompt)
