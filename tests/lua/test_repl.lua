@@ -141,6 +141,20 @@ T.test("Ctrl-C cancels the line being typed and stops a running chunk", function
   has(out, "> 6 * 7\n42\n")
 end)
 
+T.test("Ctrl-C stops a training run in C and returns to the prompt", function()
+  -- 100000 epochs would take far longer than the session's 30 s.
+  local out, code = session({
+    "net = actlab.mlp{inputs = 20, hidden = {50}, outputs = 3, activation = 'relu'}\n",
+    "y = {} for i = 1, 500 do y[i] = i % 3 end\n",
+    "data = actlab.data{x = actlab.matrix.random(500, 20, {seed = 1}), y = y, classes = 3}\n",
+    "io.write('TRAIN' .. 'ING\\n') io.flush() actlab.train(net, data, {lr = 0.01, batch = 10, epochs = 100000})\n",
+    {"TRAINING"}, "\003", {"training interrupted"}, "6 * 7\n", "os.exit(0)\n",
+  })
+  T.assert_eq(code, 0)
+  has(out, "actlab: stdin:1: training interrupted in epoch ")
+  has(out, "> 6 * 7\n42\n")
+end)
+
 T.test("Ctrl-D at an empty prompt ends the REPL with status 0", function()
   local out, code = session({{"> "}, "\004"})
   T.assert_eq(code, 0)
