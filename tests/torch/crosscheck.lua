@@ -35,6 +35,7 @@ local cases = {
   -- The general form: a maxout layer (6 units of 3 pieces) under a relu layer.
   {name = "relu, maxout", layers = {{"dense", 12}, {"act", "relu"}, {"maxout", 6, pieces = 3},
    {"dense", 3}, {"act", "softmax"}}, output = "softmax", outputs = 3,
+   between = {{kind = "act", name = "relu", params = {}}, {kind = "maxout", pieces = 3}},
    opts = {lr = 0.1, batch = 20, epochs = 3, momentum = 0.9}},
 }
 
@@ -100,11 +101,12 @@ for _, c in ipairs(cases) do
       for j = 1, c.outputs do y:set(i, j, c.output == "sigmoid" and (uniform() < 0.5 and 0 or 1) or uniform()) end
     end
   end
-  -- The layers between dense ones, as {kind, activation, params, pieces} for torch.
+  -- What comes after each weight layer but the last, as torch will compute it: an
+  -- activation {kind = "act", name, params, units (PReLU's alpha count)} or a maxout.
   local net, between
   if c.layers then
     net = actlab.net{inputs = D, seed = 7, layers = c.layers}
-    between = {{kind = "act", name = "relu", params = {}}, {kind = "maxout", pieces = 3}}
+    between = c.between
   else
     net = actlab.mlp{inputs = D, hidden = c.hidden, outputs = c.outputs,
       activation = c.activation, params = c.params, per_unit = c.per_unit, output = c.output,
