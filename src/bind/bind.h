@@ -20,6 +20,13 @@
  * actlab's Lua library directory on package.path (once). */
 int luaopen_actlab(lua_State *L);
 
+/* Registers the metatable `name` of a userdata type: the metamethods in meta (may be
+ * NULL), and methods (may be NULL) reached through __index: directly, or when index is
+ * given, through the closure index whose upvalue is the methods table (for types that
+ * also answer fields). Leaves the stack as it was. */
+void albind_newclass(lua_State *L, const char *name, const luaL_Reg *meta,
+                     const luaL_Reg *methods, lua_CFunction index);
+
 /* Each takes the module table at the top of the stack and adds its entries. */
 void albind_open_mat(lua_State *L);
 void albind_open_act(lua_State *L);

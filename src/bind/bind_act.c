@@ -847,16 +847,14 @@ static const luaL_Reg act_functions[] = {
   {NULL, NULL},
 };
 
+static const luaL_Reg act_meta[] = {
+  {"__tostring", l_act_tostring},
+  {NULL, NULL},
+};
+
 void albind_open_act(lua_State *L)
 {
-  luaL_newmetatable(L, ACT_OBJ);
-  luaL_newlib(L, act_methods);
-  lua_pushcclosure(L, l_act_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_act_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, CUSTOM);
-  lua_pop(L, 1);
+  albind_newclass(L, ACT_OBJ, act_meta, act_methods, l_act_index);
+  albind_newclass(L, CUSTOM, NULL, NULL, NULL);
   luaL_setfuncs(L, act_functions, 0);
 }

@@ -22,6 +22,22 @@ static volatile int interrupt_flag;
 
 volatile int *albind_interrupt_flag(void) { return &interrupt_flag; }
 
+void albind_newclass(lua_State *L, const char *name, const luaL_Reg *meta,
+                     const luaL_Reg *methods, lua_CFunction index)
+{
+  luaL_newmetatable(L, name);
+  if (meta != NULL)
+    luaL_setfuncs(L, meta, 0);
+  if (methods != NULL) {
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    if (index != NULL)
+      lua_pushcclosure(L, index, 1);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+}
+
 int albind_error(lua_State *L, const al_err *err) {
   return luaL_error(L, "%s", err->msg[0] ? err->msg : al_status_str(err->status));
 }

@@ -411,24 +411,23 @@ static const luaL_Reg data_functions[] = {
   {NULL, NULL},
 };
 
+/* No __close: a training run borrows the arrays, and the collector cannot free
+ * them while the data set is an argument of that run. */
+static const luaL_Reg ds_meta[] = {
+  {"__tostring", l_ds_tostring},
+  {"__gc", l_ds_gc},
+  {NULL, NULL},
+};
+
+static const luaL_Reg mem_meta[] = {
+  {"__index", l_mem_index},
+  {"__tostring", l_mem_tostring},
+  {NULL, NULL},
+};
+
 void albind_open_data(lua_State *L)
 {
-  luaL_newmetatable(L, DATASET);
-  luaL_newlib(L, ds_methods);
-  lua_pushcclosure(L, l_ds_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_ds_tostring);
-  lua_setfield(L, -2, "__tostring");
-  /* No __close: a training run borrows the arrays, and the collector cannot free
-   * them while the data set is an argument of that run. */
-  lua_pushcfunction(L, l_ds_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, MEMDATA);
-  lua_pushcfunction(L, l_mem_index);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_mem_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
+  albind_newclass(L, DATASET, ds_meta, ds_methods, l_ds_index);
+  albind_newclass(L, MEMDATA, mem_meta, NULL, NULL);
   luaL_setfuncs(L, data_functions, 0);
 }

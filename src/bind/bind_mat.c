@@ -380,17 +380,12 @@ static const luaL_Reg mat_meta[] = {
   {"__add", l_mat_add},
   {"__sub", l_mat_sub},
   {"__unm", l_mat_unm},
-  {"__index", NULL}, /* placeholder: the method table */
   {NULL, NULL}
 };
 
 void albind_open_mat(lua_State *L)
 {
-  luaL_newmetatable(L, ALBIND_MAT);
-  luaL_setfuncs(L, mat_meta, 0);
-  luaL_newlib(L, mat_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  albind_newclass(L, ALBIND_MAT, mat_meta, mat_methods, NULL);
 
   /* actlab.matrix: a callable table, so it can carry actlab.matrix.random. */
   lua_createtable(L, 0, 1);

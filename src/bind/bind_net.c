@@ -607,18 +607,15 @@ static const luaL_Reg net_functions[] = {
   {NULL, NULL},
 };
 
+static const luaL_Reg net_meta[] = {
+  {"__tostring", l_net_tostring},
+  {"__gc", l_net_gc},
+  {"__close", l_net_close},
+  {NULL, NULL},
+};
+
 void albind_open_net(lua_State *L)
 {
-  luaL_newmetatable(L, ALBIND_NET);
-  luaL_newlib(L, net_methods);
-  lua_pushcclosure(L, l_net_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_net_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, l_net_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, l_net_close);
-  lua_setfield(L, -2, "__close");
-  lua_pop(L, 1);
+  albind_newclass(L, ALBIND_NET, net_meta, net_methods, l_net_index);
   luaL_setfuncs(L, net_functions, 0);
 }

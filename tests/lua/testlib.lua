@@ -134,7 +134,6 @@ function T.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
--- Runs a shell command; returns its output (stderr merged into stdout) and exit code.
 -- Writes text to path (raising an error if it cannot) and returns path.
 function T.write(path, text)
   local f = assert(io.open(path, "wb"))
@@ -160,6 +159,7 @@ function T.now()
   return t
 end
 
+-- Runs a shell command; returns its output (stderr merged into stdout) and exit code.
 function T.run(cmd)
   local p = assert(io.popen("(" .. cmd .. ") 2>&1", "r"))
   local out = p:read("a")
