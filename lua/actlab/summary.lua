@@ -119,6 +119,24 @@ function M.groups(runs, results, show)
   return keys, groups
 end
 
+-- A function giving a run's label, "dataset=mnist gamma=0.01 seed=1": the columns keys,
+-- plus seed when it varies over runs, so that runs differing only by seed differ.
+function M.labeller(runs, keys)
+  keys = {table.unpack(keys)} -- the caller's list stays as it was
+  local has_seed = false
+  for _, k in ipairs(keys) do if k == "seed" then has_seed = true end end
+  if not has_seed then
+    for _, r in ipairs(runs) do
+      if r.columns.seed ~= runs[1].columns.seed then keys[#keys + 1] = "seed"; break end
+    end
+  end
+  return function(run)
+    local parts = {}
+    for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. (run.columns[k] or "") end
+    return table.concat(parts, " ")
+  end
+end
+
 -- Text of the table, columns aligned.
 function M.format(keys, groups)
   local header = {}

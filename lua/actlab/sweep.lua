@@ -60,23 +60,6 @@ function M.args(argv, own)
   return o
 end
 
--- "dataset=mnist gamma=0.01 seed=1": the columns that vary over the sweep.
-local function labeller(runs, show)
-  local keys = show or summary.display_keys(runs)
-  local has_seed = false
-  for _, k in ipairs(keys) do if k == "seed" then has_seed = true end end
-  if not has_seed and #runs > 1 then
-    for _, r in ipairs(runs) do
-      if r.columns.seed ~= runs[1].columns.seed then keys[#keys + 1] = "seed"; break end
-    end
-  end
-  return function(run)
-    local parts = {}
-    for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. (run.columns[k] or "") end
-    return table.concat(parts, " ")
-  end
-end
-
 -- An error message without the "file.lua:12: " position prefix.
 local function clean_message(err)
   local msg = tostring(err)
@@ -347,7 +330,7 @@ function M.run(def)
   local o = def.args or M.args(rawget(_G, "arg") or {}, nil)
   local pl = M.plan(def, o)
   local runs, selected, out = pl.runs, pl.selected, pl.out
-  local label = labeller(runs, def.show)
+  local label = summary.labeller(runs, def.show or summary.display_keys(runs))
 
   local states = {}
   for _, r in ipairs(runs) do states[r.id] = runfiles.read_run(out, r.id) end

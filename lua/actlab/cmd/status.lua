@@ -153,24 +153,6 @@ local function run_list(o, warn)
     source = source, script = script }
 end
 
--- "activation=tanh seed=2": the columns that differ between the runs.
-local function labeller(runs)
-  if #runs == 0 then return function() return "" end end
-  local keys = summary.varying(runs)
-  local has_seed = false
-  for _, k in ipairs(keys) do if k == "seed" then has_seed = true end end
-  if not has_seed then
-    for _, r in ipairs(runs) do
-      if r.columns.seed ~= runs[1].columns.seed then keys[#keys + 1] = "seed"; break end
-    end
-  end
-  return function(r)
-    local parts = {}
-    for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. (r.columns[k] or "") end
-    return table.concat(parts, " ")
-  end
-end
-
 -- Kind of a run from its state: ok | diverged | failed | missing (status other than
 -- ok / diverged / error counts as complete under its own name).
 local function kind_of(s)
@@ -262,7 +244,8 @@ function M.format(rep)
     table.concat(counts, ", ")))
   line("run list from " .. rep.source)
   if #k.ok > 0 then line("ok        runs " .. indices(k.ok)) end
-  local label = labeller(rep.runs)
+  -- "activation=tanh seed=2": the columns that differ between the runs.
+  local label = summary.labeller(rep.runs, summary.varying(rep.runs))
   local function list(name, tag)
     local runs = k[name]
     for i, r in ipairs(runs) do
